@@ -1,0 +1,70 @@
+# Generative Chemistry with VAEs: the course's commands. `make help` lists them.
+#   make lab    set up .venv (first time) and open JupyterLab on the course
+#   make test   the whole test suite (CI runs exactly this)
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(abspath $(VENV))/bin
+# nbgrader runs alembic and jupyter as subprocesses: the venv's bin/ must come first on PATH.
+export PATH := $(BIN):$(PATH)
+export MPLBACKEND ?= Agg
+
+# PyTorch: the CPU build by default, so a CPU machine never pulls a multi-GB CUDA build.
+# On Linux the CPU wheel carries the local version "+cpu"; it is not on PyPI itself, so elsewhere
+# add PyTorch's CPU index:  make setup TORCH_INDEX=https://download.pytorch.org/whl/cpu
+# For an NVIDIA GPU:        make setup TORCH_SPEC=torch==2.13.0 TORCH_INDEX=https://download.pytorch.org/whl/cu128
+ifeq ($(shell uname -s),Linux)
+TORCH_SPEC ?= torch==2.13.0+cpu
+else
+TORCH_SPEC ?= torch==2.13.0
+endif
+TORCH_INDEX ?=
+TORCH_INDEX_ARG := $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX),)
+LAB_ARGS ?=
+# Jupyter refuses to run as root (containers, CI) unless told to.
+ROOT_ARG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+PYTEST_ARGS ?=
+STAMP := $(VENV)/.installed
+
+.PHONY: help setup lab test test-fast lint release bench clean
+
+help:
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: $(STAMP) ## create or update .venv (quick when nothing changed)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -c 'import sys; assert sys.version_info >= (3, 10), "Python >= 3.10 needed, found " + sys.version' \
+		|| { echo "Remove .venv and run: make setup PYTHON=python3.11"; exit 1; }
+	$(BIN)/python -m pip install --quiet $(TORCH_INDEX_ARG) "$(TORCH_SPEC)" || { \
+		echo "Could not install $(TORCH_SPEC). Outside the course machines add PyTorch's CPU index:"; \
+		echo "  make setup TORCH_INDEX=https://download.pytorch.org/whl/cpu   (README: 'Installing')"; exit 1; }
+	$(BIN)/python -m pip install --quiet -e ".[dev,grading]"
+	@touch $(STAMP)
+	@echo "Environment ready in $(VENV)"
+
+lab: setup ## open JupyterLab on the course (LAB_ARGS="--no-browser --port=8888" to customise)
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) $(ROOT_ARG) $(LAB_ARGS)
+
+test: setup ## the whole test suite, on both cores
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+
+test-fast: setup ## unit tests only (no slow tests), under 2 minutes
+	$(BIN)/python -m pytest -n auto -m "not slow" $(PYTEST_ARGS)
+
+lint: setup ## ruff on code and notebooks
+	$(BIN)/ruff check course_utils tests scripts solutions lectures
+
+release: setup ## regenerate labs/ (student notebooks) from solutions/ with nbgrader
+	@shopt -s nullglob; for d in solutions/*/; do a=$$(basename $$d); \
+		echo "nbgrader generate_assignment $$a"; \
+		$(BIN)/nbgrader generate_assignment "$$a" --no-db --force --log-level=WARN || exit 1; done
+
+bench: setup ## measure run times and course results; writes bench/results.json
+	$(BIN)/python scripts/bench.py
+
+clean: ## remove caches (keeps .venv)
+	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +
+	rm -rf .pytest_cache .ruff_cache

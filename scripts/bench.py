@@ -1,0 +1,110 @@
+"""`make bench`: measure the course's run times and results on this machine.
+
+Each benchmark returns flat keys (``group.name``) that are merged into ``bench/results.json``
+(keys from benchmarks not run this time are kept) and printed as a Markdown table.
+
+    python scripts/bench.py                 # everything
+    python scripts/bench.py --only training  # benchmarks whose name starts with "training"
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "bench" / "results.json"
+
+
+def bench_test_fast() -> dict[str, float]:
+    """Wall time of `make test-fast` (unit tests on both cores)."""
+    start = time.perf_counter()
+    subprocess.run(["make", "-s", "test-fast", "PYTEST_ARGS=-q"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return {"tests.fast_seconds": round(time.perf_counter() - start, 1)}
+
+
+def bench_training_fingerprint_vae() -> dict[str, float]:
+    """Lab 01's training run: an MLP VAE on 1024-bit Morgan fingerprints of 5,000 molecules."""
+    import functools
+
+    import torch
+
+    from course_utils import data, training, vae
+
+    training.seed_everything(0)
+    train_fp = data.fingerprint_tensor(data.load_molecules("train", n=5000))
+    test_fp = data.fingerprint_tensor(data.load_molecules("test", n=1000))
+    model = vae.VAE(1024, [256], 32)
+
+    @torch.no_grad()
+    def test_loss() -> float:
+        model.eval()
+        out, mu, logvar = model(test_fp)
+        return vae.negative_elbo(out, test_fp, mu, logvar, likelihood="bernoulli").loss.item()
+
+    before = test_loss()
+    history = training.train(
+        model, data.make_loader(train_fp, batch_size=128), training.vae_loss("bernoulli"), epochs=5,
+        beta=functools.partial(training.linear_anneal, warmup_fraction=0.3), device="cpu", progress=False,
+    )
+    return {
+        "training.fingerprint_vae.seconds": round(history.seconds, 2),
+        "training.fingerprint_vae.steps": len(history.step),
+        "training.fingerprint_vae.test_neg_elbo_before": round(before, 2),
+        "training.fingerprint_vae.test_neg_elbo_after": round(test_loss(), 2),
+    }
+
+
+BENCHES: dict[str, Callable[[], dict[str, float]]] = {
+    "tests.fast": bench_test_fast,
+    "training.fingerprint_vae": bench_training_fingerprint_vae,
+}
+
+
+def machine() -> dict[str, str | int]:
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count() or 0, "python": platform.python_version(), "torch": torch.__version__,
+            "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"}
+
+
+def markdown(results: dict[str, object]) -> str:
+    rows = ["| key | value |", "|---|---|"]
+    rows += [f"| `{k}` | {v} |" for k, v in sorted(results.items()) if k != "_meta"]
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", default="", help="run only benchmarks whose name starts with this")
+    args = parser.parse_args()
+    results: dict[str, object] = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    for name, fn in BENCHES.items():
+        if name.startswith(args.only):
+            print(f"running {name} ...", flush=True)
+            results.update(fn())
+    results["_meta"] = {"measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), **machine()}
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    print(markdown(results))
+
+
+if __name__ == "__main__":
+    main()
