@@ -27,7 +27,9 @@ ROOT_ARG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PYTEST_ARGS ?=
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup lab test test-fast lint release bench clean
+LAB ?= *
+
+.PHONY: help setup lab test test-fast lint release autograde integrity feedback grades bench clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -55,12 +57,25 @@ test-fast: setup ## unit tests only (no slow tests), under 2 minutes
 	$(BIN)/python -m pytest -n auto -m "not slow" $(PYTEST_ARGS)
 
 lint: setup ## ruff on code and notebooks
-	$(BIN)/ruff check course_utils tests scripts solutions lectures
+	$(BIN)/ruff check .
 
 release: setup ## regenerate labs/ (student notebooks) from solutions/ with nbgrader
 	@shopt -s nullglob; for d in solutions/*/; do a=$$(basename $$d); \
 		echo "nbgrader generate_assignment $$a"; \
-		$(BIN)/nbgrader generate_assignment "$$a" --no-db --force --log-level=WARN || exit 1; done
+		$(BIN)/nbgrader generate_assignment "$$a" --no-db --force --log-level=ERROR || exit 1; done
+
+autograde: setup ## grade submitted/<student>/<lab>/ (LAB=<lab> for one lab), then run the integrity scan
+	$(BIN)/nbgrader autograde "$(LAB)" --create
+	-$(BIN)/python -m course_utils.grading submitted
+
+integrity: setup ## report answer cells in submitted/ that could fool the tests (__eq__, monkeypatching, exec)
+	$(BIN)/python -m course_utils.grading submitted
+
+feedback: setup ## HTML feedback for every autograded submission, in feedback/
+	$(BIN)/nbgrader generate_feedback "$(LAB)"
+
+grades: setup ## export every grade to grades.csv
+	$(BIN)/nbgrader export --to grades.csv
 
 bench: setup ## measure run times and course results; writes bench/results.json
 	$(BIN)/python scripts/bench.py

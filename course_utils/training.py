@@ -24,7 +24,7 @@ from tqdm import tqdm
 from course_utils.vae import ELBOTerms, Likelihood, negative_elbo
 
 T = TypeVar("T")
-LossFn = Callable[[torch.nn.Module, Any, float], ELBOTerms]
+LossFn = Callable[[torch.nn.Module, Any, float], "tuple[torch.Tensor, torch.Tensor, torch.Tensor]"]
 
 
 def seed_everything(seed: int) -> torch.Generator:
@@ -150,12 +150,13 @@ def train(
     device: torch.device | str | None = None,
     progress: bool = True,
 ) -> TrainingHistory:
-    """Minimise ``loss_fn(model, batch, beta).loss`` with Adam; return the per-step history.
+    """Minimise the loss ``loss_fn(model, batch, beta)[0]`` with Adam; return the per-step history.
 
     Parameters
     ----------
     loader : an iterable of batches with ``len()`` (a DataLoader); batches are moved to ``device``
-    loss_fn : ``(model, batch, beta) -> ELBOTerms`` (see :func:`vae_loss`)
+    loss_fn : ``(model, batch, beta) -> (loss, reconstruction, kl)``, scalar tensors, such as an
+        :class:`~course_utils.vae.ELBOTerms` (see :func:`vae_loss`)
     beta : a constant KL weight, or a schedule ``(step, total_steps) -> beta`` such as
         ``functools.partial(linear_anneal, beta_max=0.5)``
     max_steps, max_seconds : stop early after this many optimiser steps or seconds
@@ -180,17 +181,17 @@ def train(
         while step < total:
             for batch in loader:
                 b = schedule(step, total)
-                terms = loss_fn(model, to_device(batch, device), b)
-                check_finite(terms.loss, step)
+                loss, reconstruction, kl = loss_fn(model, to_device(batch, device), b)
+                check_finite(loss, step)
                 optimizer.zero_grad(set_to_none=True)
-                terms.loss.backward()
+                loss.backward()
                 if clip_grad_norm is not None:
                     torch.nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
                 optimizer.step()
                 history.step.append(step)
-                history.loss.append(terms.loss.item())
-                history.reconstruction.append(terms.reconstruction.item())
-                history.kl.append(terms.kl.item())
+                history.loss.append(loss.item())
+                history.reconstruction.append(reconstruction.item())
+                history.kl.append(kl.item())
                 history.beta.append(b)
                 step += 1
                 bar.update(1)

@@ -1,0 +1,88 @@
+"""Does forbid_reference catch every way of calling the reference, and the scan every trick?"""
+
+import json
+
+import pytest
+import torch
+
+from course_utils import grading, vae
+
+
+def test_forbid_reference_catches_direct_aliased_and_subclassed_use():
+    from course_utils.vae import kl_divergence as aliased
+
+    mu = torch.zeros(2, 3)
+
+    def honest(mu, logvar):
+        return 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum()
+
+    class Wrapped(vae.Encoder):
+        pass
+
+    with grading.forbid_reference(vae.kl_divergence, vae.Encoder):
+        assert honest(mu, mu).item() == 0.0
+        with pytest.raises(grading.ReferenceCalledError, match="course_utils.vae.kl_divergence"):
+            with grading.forbid_reference():
+                vae.kl_divergence(mu, mu)
+        with pytest.raises(RuntimeError, match="instead of implementing it"):
+            aliased(mu, mu)
+        with pytest.raises(RuntimeError, match=r"Encoder.__init__"):
+            Wrapped(3, [4], 2)
+    # restored afterwards
+    assert vae.kl_divergence(mu, mu).item() == 0.0
+    assert Wrapped(3, [4], 2)(torch.zeros(1, 3))[0].shape == (1, 2)
+
+
+def test_forbid_reference_restores_after_an_error_and_rejects_other_objects():
+    with pytest.raises(grading.ReferenceCalledError):
+        with grading.forbid_reference(vae.reparameterize):
+            vae.reparameterize(torch.zeros(1, 1), torch.zeros(1, 1))
+    assert vae.reparameterize(torch.zeros(1, 1), torch.zeros(1, 1)).shape == (1, 1)
+    with pytest.raises(TypeError, match="functions or classes"):
+        with grading.forbid_reference(42):
+            pass
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("class T(torch.Tensor):\n    def __eq__(self, other):\n        return True", "__eq__"),
+        ("import torch\ntorch.testing.assert_close = lambda *a, **k: None", "torch.testing.assert_close"),
+        ("import numpy as np\nnp.allclose = lambda *a, **k: True", "np.allclose"),
+        ("from course_utils import vae as ref\nref.kl_divergence = print", "ref.kl_divergence"),
+        ("exec('x = 1')", "exec"),
+        ("y = eval('1 + 1')", "eval"),
+        ("import math\nsetattr(math, 'isclose', lambda *a, **k: True)", "setattr"),
+        ("__builtins__.abs = lambda x: 0", "__builtins__.abs"),
+    ],
+)
+def test_scan_flags_tricks(source, expected):
+    found = grading.scan_source(source)
+    assert found and any(expected in what for _, what in found), found
+
+
+def test_scan_leaves_honest_answers_alone():
+    honest = (
+        "import torch\nfrom torch import nn\n%matplotlib inline\n"
+        "class Encoder(nn.Module):\n    def __init__(self, d):\n        super().__init__()\n"
+        "        self.lin = nn.Linear(d, 2)\n    def forward(self, x):\n        return self.lin(x)\n"
+        "def kl(mu, logvar):\n    out = 0.5 * (mu**2 + logvar.exp() - 1 - logvar).sum(1)\n"
+        "    out += 0\n    return out\n"
+        "model = Encoder(3)\nmodel.training = False\n"
+    )
+    assert grading.scan_source(honest) == []
+
+
+def test_scan_notebook_reads_only_answer_cells_and_main_reports(tmp_path, capsys):
+    def cell(source, solution):
+        meta = {"nbgrader": {"solution": solution, "grade": False, "grade_id": f"c{len(source)}", "locked": False}}
+        return {"cell_type": "code", "metadata": meta, "source": source, "outputs": [], "execution_count": None}
+
+    nb = {"cells": [cell("exec('1')", False), cell("eval('2')", True)], "metadata": {}, "nbformat": 4,
+          "nbformat_minor": 5}
+    path = tmp_path / "sub.ipynb"
+    path.write_text(json.dumps(nb))
+    findings = grading.scan_notebook(path)
+    assert len(findings) == 1 and "eval" in findings[0].what
+    assert grading.main([str(tmp_path)]) == 1
+    assert "1 findings" in capsys.readouterr().out
