@@ -4,7 +4,7 @@
 
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
-VENV := .venv
+VENV ?= .venv
 BIN := $(abspath $(VENV))/bin
 # nbgrader runs alembic and jupyter as subprocesses: the venv's bin/ must come first on PATH.
 export PATH := $(BIN):$(PATH)
@@ -65,6 +65,8 @@ release: setup ## regenerate labs/ (student notebooks) from solutions/ with nbgr
 		$(BIN)/nbgrader generate_assignment "$$a" --no-db --force --log-level=ERROR || exit 1; done
 
 autograde: setup ## grade submitted/<student>/<lab>/ (LAB=<lab> for one lab), then run the integrity scan
+	@# record the lab's cells in gradebook.db (autograde restores locked and test cells from it)
+	$(BIN)/nbgrader generate_assignment "$(LAB)" --force --log-level=ERROR
 	$(BIN)/nbgrader autograde "$(LAB)" --create
 	-$(BIN)/python -m course_utils.grading submitted
 

@@ -64,9 +64,45 @@ def bench_training_fingerprint_vae() -> dict[str, float]:
     }
 
 
+def bench_notebooks() -> dict[str, float]:
+    """Wall time to execute every solution and lecture notebook (as nbval does), budget 180 s each."""
+    import tempfile
+
+    out = {}
+    notebooks = sorted((ROOT / "solutions").glob("*/*.ipynb")) + sorted((ROOT / "lectures").glob("*.ipynb"))
+    with tempfile.TemporaryDirectory() as tmp:
+        for nb in notebooks:
+            start = time.perf_counter()
+            subprocess.run(
+                [str(Path(sys.executable).parent / "jupyter"), "nbconvert", "--to", "notebook", "--execute",
+                 "--ExecutePreprocessor.timeout=600", "--output-dir", tmp, nb.name],
+                cwd=nb.parent, check=True, capture_output=True,
+            )
+            out[f"notebooks.{nb.stem}.seconds"] = round(time.perf_counter() - start, 1)
+    return out
+
+
+def bench_grading() -> dict[str, float]:
+    """Wall time of `nbgrader autograde` for one solution submission of each lab (budget 30-60 s)."""
+    import tempfile
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    import grading_sandbox as gs
+
+    out = {}
+    for lab in gs.LABS:
+        with tempfile.TemporaryDirectory() as tmp:
+            course = gs.Course.create(Path(tmp), lab)
+            course.submit("solution")
+            out[f"grading.{lab.split('_')[0]}.autograde_s"] = round(course.autograde(), 1)
+    return out
+
+
 BENCHES: dict[str, Callable[[], dict[str, float]]] = {
     "tests.fast": bench_test_fast,
     "training.fingerprint_vae": bench_training_fingerprint_vae,
+    "notebooks": bench_notebooks,
+    "grading": bench_grading,
 }
 
 

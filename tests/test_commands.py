@@ -60,3 +60,39 @@ def test_make_lab_starts_jupyterlab_that_answers_on_localhost(tmp_path):
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.mark.slow
+def test_instructor_make_targets_grade_a_submission_end_to_end(tmp_path):
+    """The README's worked example: submitted/ -> make autograde -> make feedback -> make grades."""
+    import csv
+    import shutil
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    import grading_sandbox as gs
+
+    for name in ["Makefile", "pyproject.toml", "nbgrader_config.py"]:
+        shutil.copy2(ROOT / name, tmp_path / name)  # keeps mtimes: .venv stays up to date
+    shutil.copytree(ROOT / "solutions", tmp_path / "solutions")
+    shutil.copytree(ROOT / "labs", tmp_path / "labs")
+    lab = gs.LABS[0]
+    release = gs.nbformat.read(ROOT / "labs" / lab / f"{lab}.ipynb", as_version=4)
+    dest = tmp_path / "submitted" / "alice" / lab / f"{lab}.ipynb"
+    dest.parent.mkdir(parents=True)
+    gs.nbformat.write(gs.build_submission(lab, release, "solution"), dest)
+    before = dest.read_bytes()
+    venv = f"VENV={ROOT / '.venv'}"
+    for target in ["autograde", "feedback", "grades"]:
+        out = subprocess.run(["make", "-s", target, f"LAB={lab}", venv], cwd=tmp_path, capture_output=True,
+                             text=True, timeout=600)
+        assert out.returncode == 0, f"make {target}:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}"
+    assert "integrity scan: 1 notebooks, 0 findings" in subprocess.run(
+        ["make", "-s", "integrity", venv], cwd=tmp_path, capture_output=True, text=True).stdout
+    assert dest.read_bytes() == before
+    assert (tmp_path / "feedback" / "alice" / lab / f"{lab}.html").exists()
+    rows = list(csv.DictReader(open(tmp_path / "grades.csv")))
+    alice = next(r for r in rows if r["student_id"] == "alice")
+    points = sum(c.metadata.nbgrader.get("points", 0) for c in release.cells
+                 if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade"))
+    assert float(alice["score"]) == points
