@@ -148,6 +148,21 @@ def reconstruction_loss(
     return _reduce(per_sample, reduction)
 
 
+def interpolate(z1: torch.Tensor, z2: torch.Tensor, n_steps: int) -> torch.Tensor:
+    """Points on the straight line from z1 to z2: z_a = (1 - a) z1 + a z2 for a = 0, 1/(n-1), ..., 1.
+
+    z1, z2 : (latent_dim,); returns (n_steps, latent_dim), first row z1 and last row z2.
+    """
+    if z1.shape != z2.shape or z1.ndim != 1:
+        raise ValueError(
+            f"z1 and z2 must be (latent_dim,) vectors of one shape, got {tuple(z1.shape)}, {tuple(z2.shape)}"
+        )
+    if n_steps < 2:
+        raise ValueError(f"n_steps must be >= 2 (both end points), got {n_steps}")
+    alpha = torch.linspace(0.0, 1.0, n_steps, dtype=z1.dtype, device=z1.device).unsqueeze(1)
+    return (1 - alpha) * z1 + alpha * z2
+
+
 class ELBOTerms(NamedTuple):
     """The negative ELBO and its two parts, each reduced the same way."""
 

@@ -164,3 +164,13 @@ def test_gradients_reach_the_encoder_through_z():
     vae.reconstruction_loss(out, x, "bernoulli").backward()
     assert model.encoder.mu.weight.grad.abs().sum() > 0
     assert model.encoder.logvar.weight.grad.abs().sum() > 0
+
+
+def test_interpolate_walks_the_straight_line_between_two_codes():
+    z1, z2 = torch.tensor([0.0, 2.0]), torch.tensor([4.0, -2.0])
+    path = vae.interpolate(z1, z2, 5)
+    torch.testing.assert_close(path, torch.tensor([[0.0, 2.0], [1.0, 1.0], [2.0, 0.0], [3.0, -1.0], [4.0, -2.0]]))
+    with pytest.raises(ValueError, match="n_steps"):
+        vae.interpolate(z1, z2, 1)
+    with pytest.raises(ValueError, match="one shape"):
+        vae.interpolate(z1, torch.zeros(3), 4)

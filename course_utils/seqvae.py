@@ -1,0 +1,219 @@
+"""A GRU sequence VAE over SMILES (or SELFIES) tokens.
+
+Encoder: token embeddings -> bidirectional GRU -> last hidden states -> (mu, logvar).
+Decoder: an autoregressive GRU that reads the previous token *and z at every step*, starting
+from a hidden state computed from z; trained with teacher forcing. Three choices that matter
+on a small CPU budget (Bowman et al., 2016): the KL weight is annealed from 0 and kept below
+1, decoder inputs are randomly replaced by ``<mask>`` (word dropout) so the decoder must use z,
+and gradients are clipped. Works on CPU and CUDA (tensors follow the model's device).
+
+Shapes: tokens (batch, length) int64 with ``<bos>`` first, ``<eos>`` last, ``<pad>`` = 0 after;
+logits (batch, length - 1, vocab); mu, logvar, z (batch, latent_dim).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+from course_utils.smiles import Vocabulary
+from course_utils.vae import ELBOTerms, check_shape, negative_elbo, reparameterize
+
+
+@dataclass
+class SeqVAEConfig:
+    """Sizes of the sequence VAE (defaults: the lab's from-scratch model)."""
+
+    vocab_size: int
+    embed_dim: int = 48
+    encoder_hidden: int = 192
+    decoder_hidden: int = 256
+    latent_dim: int = 32
+    word_dropout: float = 0.1
+    max_len: int = 64
+
+
+class SmilesVAE(nn.Module):
+    """``forward(tokens) -> (logits, mu, logvar)``; :meth:`generate` and :meth:`sample` decode."""
+
+    def __init__(self, config: SeqVAEConfig) -> None:
+        super().__init__()
+        self.config = config
+        c = config
+        self.embed = nn.Embedding(c.vocab_size, c.embed_dim, padding_idx=Vocabulary.pad_id)
+        self.encoder_rnn = nn.GRU(c.embed_dim, c.encoder_hidden, batch_first=True, bidirectional=True)
+        self.to_mu = nn.Linear(2 * c.encoder_hidden, c.latent_dim)
+        self.to_logvar = nn.Linear(2 * c.encoder_hidden, c.latent_dim)
+        self.z_to_hidden = nn.Linear(c.latent_dim, c.decoder_hidden)
+        self.decoder_rnn = nn.GRU(c.embed_dim + c.latent_dim, c.decoder_hidden, batch_first=True)
+        self.to_logits = nn.Linear(c.decoder_hidden, c.vocab_size)
+
+    @property
+    def device(self) -> torch.device:
+        return self.to_logits.weight.device
+
+    def encode(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """tokens (batch, length) -> mu, logvar (batch, latent_dim)."""
+        check_shape("tokens", tokens, (None, None))
+        lengths = (tokens != Vocabulary.pad_id).sum(1)
+        if (lengths == 0).any():
+            raise ValueError("every sequence needs at least one token (<bos>); found an all-padding row")
+        packed = pack_padded_sequence(self.embed(tokens), lengths.cpu(), batch_first=True, enforce_sorted=False)
+        _, h = self.encoder_rnn(packed)  # h: (2, batch, hidden), forward and backward directions
+        h = torch.cat([h[0], h[1]], dim=1)
+        return self.to_mu(h), self.to_logvar(h)
+
+    def decode(self, z: torch.Tensor, inputs: torch.Tensor,
+               hidden: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Teacher-forced decoding: z (batch, latent), inputs (batch, steps) -> logits (batch, steps, vocab), hidden."""
+        check_shape("z", z, (inputs.shape[0], self.config.latent_dim))
+        if hidden is None:
+            hidden = torch.tanh(self.z_to_hidden(z)).unsqueeze(0)
+        x = torch.cat([self.embed(inputs), z.unsqueeze(1).expand(-1, inputs.shape[1], -1)], dim=2)
+        out, hidden = self.decoder_rnn(x, hidden)
+        return self.to_logits(out), hidden
+
+    def word_dropout(self, inputs: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Replace a fraction ``config.word_dropout`` of decoder input tokens (not <bos>/<pad>) by <mask>."""
+        p = self.config.word_dropout
+        if not self.training or p == 0:
+            return inputs
+        drop = torch.rand(inputs.shape, generator=generator).to(inputs.device) < p
+        drop &= (inputs != Vocabulary.pad_id) & (inputs != Vocabulary.bos_id)
+        return inputs.masked_fill(drop, Vocabulary.mask_id)
+
+    def forward(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """tokens (batch, length) -> logits for tokens[:, 1:] (batch, length - 1, vocab), mu, logvar."""
+        mu, logvar = self.encode(tokens)
+        z = reparameterize(mu, logvar)
+        logits, _ = self.decode(z, self.word_dropout(tokens[:, :-1]))
+        return logits, mu, logvar
+
+    @torch.no_grad()
+    def generate(self, z: torch.Tensor, temperature: float = 1.0, max_len: int | None = None,
+                 generator: torch.Generator | None = None) -> torch.Tensor:
+        """Decode latent vectors token by token: z (n, latent) -> ids (n, max_len) starting with <bos>.
+
+        ``temperature=0`` is greedy (most likely token); otherwise tokens are sampled from
+        softmax(logits / temperature). Decoding stops once every row has produced <eos>.
+        """
+        if temperature < 0:
+            raise ValueError(f"temperature must be >= 0, got {temperature}")
+        max_len = max_len or self.config.max_len
+        z = z.to(self.device)
+        n = z.shape[0]
+        out = torch.full((n, max_len), Vocabulary.pad_id, dtype=torch.long, device=self.device)
+        out[:, 0] = Vocabulary.bos_id
+        token, hidden = out[:, :1], None
+        finished = torch.zeros(n, dtype=torch.bool, device=self.device)
+        for t in range(1, max_len):
+            logits, hidden = self.decode(z, token, hidden)
+            logits = logits[:, -1]
+            logits[:, [Vocabulary.pad_id, Vocabulary.bos_id, Vocabulary.mask_id]] = -float("inf")
+            if temperature == 0:
+                nxt = logits.argmax(-1)
+            else:
+                probs = torch.softmax(logits.float() / temperature, dim=-1)
+                nxt = torch.multinomial(probs.cpu(), 1, generator=generator).squeeze(1).to(self.device)
+            nxt = nxt.masked_fill(finished, Vocabulary.pad_id)
+            out[:, t] = nxt
+            finished |= nxt == Vocabulary.eos_id
+            token = nxt.unsqueeze(1)
+            if finished.all():
+                break
+        return out
+
+    @torch.no_grad()
+    def sample(self, n: int, temperature: float = 1.0, generator: torch.Generator | None = None,
+               batch_size: int = 500) -> torch.Tensor:
+        """Decode ``n`` draws from the prior N(0, I): ids (n, max_len)."""
+        was_training = self.training
+        self.eval()
+        z = torch.randn((n, self.config.latent_dim), generator=generator)
+        chunks = [self.generate(z[i:i + batch_size], temperature, generator=generator) for i in range(0, n, batch_size)]
+        self.train(was_training)
+        return torch.cat(chunks)
+
+    @torch.no_grad()
+    def reconstruct(self, tokens: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
+        """Greedy decoding of each sequence's mean encoding: ids (n, max_len)."""
+        was_training = self.training
+        self.eval()
+        chunks = []
+        for i in range(0, tokens.shape[0], batch_size):
+            mu, _ = self.encode(tokens[i:i + batch_size].to(self.device))
+            chunks.append(self.generate(mu, temperature=0.0))
+        self.train(was_training)
+        return torch.cat(chunks)
+
+    def config_dict(self) -> dict:
+        return asdict(self.config)
+
+
+def sequence_elbo(model: SmilesVAE, tokens: torch.Tensor, beta: float) -> ELBOTerms:
+    """Negative ELBO per molecule (mean over the batch) of a token batch; padding is not scored."""
+    logits, mu, logvar = model(tokens)
+    targets = tokens[:, 1:].masked_fill(tokens[:, 1:] == Vocabulary.pad_id, -100)
+    return negative_elbo(logits, targets, mu, logvar, likelihood="categorical", beta=beta, reduction="mean")
+
+
+def sequence_loss(model: SmilesVAE, batch: torch.Tensor | tuple, beta: float) -> ELBOTerms:
+    """The loss function for :func:`course_utils.training.train` on batches from :func:`bucket_batches`."""
+    tokens = batch[0] if isinstance(batch, (list, tuple)) else batch
+    return sequence_elbo(model, tokens, beta)
+
+
+class bucket_batches:  # noqa: N801 (used like a function that returns a re-iterable loader)
+    """Batches of similar length (less padding, faster on CPU), reshuffled every epoch, seeded.
+
+    ``tokens`` (n, max_len) padded ids; each yielded batch is trimmed to its longest sequence.
+    ``len()`` is the number of batches per epoch, so :func:`course_utils.training.train` can plan.
+    """
+
+    def __init__(self, tokens: torch.Tensor, batch_size: int = 128, seed: int = 0, bucket: int = 50) -> None:
+        self.tokens, self.batch_size, self.bucket = tokens, batch_size, bucket
+        self.lengths = (tokens != Vocabulary.pad_id).sum(1)
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def __len__(self) -> int:
+        return (len(self.tokens) + self.batch_size - 1) // self.batch_size
+
+    def __iter__(self) -> Iterator[torch.Tensor]:
+        order = torch.randperm(len(self.tokens), generator=self.generator)
+        span = self.batch_size * self.bucket
+        batches = []
+        for start in range(0, len(order), span):
+            chunk = order[start:start + span]
+            chunk = chunk[torch.argsort(self.lengths[chunk], stable=True)]
+            batches += [chunk[i:i + self.batch_size] for i in range(0, len(chunk), self.batch_size)]
+        for b in torch.randperm(len(batches), generator=self.generator).tolist():
+            idx = batches[b]
+            yield self.tokens[idx, : int(self.lengths[idx].max())]
+
+
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+
+
+def load_pretrained(name: str = "smiles_vae", device: torch.device | str | None = None) -> tuple[SmilesVAE, Vocabulary]:
+    """The shipped pretrained model and its vocabulary, in eval mode on ``device`` (default: CPU).
+
+    ``name`` is a file in ``course_utils/weights/`` without ``.pt`` (``smiles_vae``); the script
+    ``scripts/train_smiles_vae.py`` rebuilds it, and its README describes the recipe.
+    """
+    path = WEIGHTS_DIR / f"{name}.pt"
+    if not path.exists():
+        available = sorted(p.stem for p in WEIGHTS_DIR.glob("*.pt"))
+        raise FileNotFoundError(f"no pretrained weights {name!r} in {WEIGHTS_DIR}; available: {available}")
+    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    model = SmilesVAE(SeqVAEConfig(**checkpoint["config"]))
+    model.load_state_dict({k: v.float() for k, v in checkpoint["state_dict"].items()})
+    return model.to(device or "cpu").eval(), Vocabulary.from_json(checkpoint["vocab"])
+
+
+#: Sampling temperature at which the shipped model is evaluated (bench, tests, lab 02).
+PRETRAINED_TEMPERATURE = 1.0

@@ -1,0 +1,79 @@
+"""Does the tokenizer split SMILES into chemically meaningful tokens, and the vocabulary round-trip?"""
+
+import pytest
+import torch
+from rdkit import Chem
+
+from course_utils import data, smiles
+
+
+@pytest.mark.parametrize(
+    "text, tokens",
+    [
+        ("CCl", ["C", "Cl"]),
+        ("BrCCBr", ["Br", "C", "C", "Br"]),
+        ("c1cc[nH]c1", ["c", "1", "c", "c", "[nH]", "c", "1"]),
+        ("C[C@@H](N)C(=O)O", ["C", "[C@@H]", "(", "N", ")", "C", "(", "=", "O", ")", "O"]),
+        ("C%10CC%10", ["C", "%10", "C", "C", "%10"]),
+        ("[Na+].[Cl-]", ["[Na+]", ".", "[Cl-]"]),
+        ("C#N", ["C", "#", "N"]),
+        ("F/C=C/F", ["F", "/", "C", "=", "C", "/", "F"]),
+    ],
+)
+def test_tokenizer_keeps_multi_character_tokens_whole(text, tokens):
+    assert smiles.tokenize(text) == tokens
+    assert "".join(smiles.tokenize(text)) == text
+
+
+def test_tokenizer_rejects_what_it_cannot_split():
+    with pytest.raises(smiles.UnknownTokenError, match=r"'X' at position 1"):
+        smiles.tokenize("CXC")
+    with pytest.raises(smiles.UnknownTokenError, match="position 2"):
+        smiles.tokenize("CC[NH")
+
+
+def test_tokens_agree_with_rdkit_atom_count():
+    """Every atom token (bracket or organic subset) is one RDKit heavy atom."""
+    atom = lambda t: t.startswith("[") or t.lower() in {"b", "c", "n", "o", "s", "p", "f", "i", "cl", "br"}
+    for s in data.load_molecules("test", n=300).smiles:
+        assert sum(atom(t) for t in smiles.tokenize(s)) == Chem.MolFromSmiles(s).GetNumAtoms(), s
+
+
+def test_vocabulary_round_trip_is_exact_on_the_whole_dataset():
+    every = data.load_molecules("train").smiles + data.load_molecules("test").smiles
+    vocab = smiles.Vocabulary.build(every)
+    assert vocab.itos[:4] == ["<pad>", "<bos>", "<eos>", "<mask>"]
+    assert all(vocab.decode(vocab.encode(s)) == s for s in every)
+
+
+def test_encode_batch_pads_and_decode_batch_strips():
+    vocab = smiles.Vocabulary.build(["CCO", "c1ccccc1Cl"])
+    ids = vocab.encode_batch(["CCO", "c1ccccc1Cl"])
+    assert ids.shape == (2, 11) and ids.dtype == torch.long  # c 1 c c c c c 1 Cl + <bos>, <eos>
+    assert ids[0, 0] == vocab.bos_id and ids[0, 4] == vocab.eos_id and (ids[0, 5:] == vocab.pad_id).all()
+    assert vocab.decode_batch(ids) == ["CCO", "c1ccccc1Cl"]
+    assert vocab.decode([vocab.bos_id, vocab.stoi["C"], vocab.mask_id, vocab.eos_id, vocab.stoi["O"]]) == "C"
+    with pytest.raises(ValueError, match="max_len=4"):
+        vocab.encode_batch(["CCO"], max_len=4)
+
+
+def test_unknown_token_names_the_token_and_the_molecule():
+    vocab = smiles.Vocabulary.build(["CCO"])
+    with pytest.raises(smiles.UnknownTokenError, match=r"token 'Cl' in 'CCl' is not in the vocabulary"):
+        vocab.encode("CCl")
+
+
+def test_vocabulary_saves_and_loads(tmp_path):
+    vocab = smiles.Vocabulary.build(["CC(=O)Nc1ccc(O)cc1"])
+    vocab.save(tmp_path / "v.json")
+    assert smiles.Vocabulary.load(tmp_path / "v.json") == vocab
+
+
+def test_selfies_round_trip_and_tokens():
+    for s in data.load_molecules("test", n=200).smiles:
+        sel = smiles.to_selfies(s)
+        back = smiles.from_selfies(sel)
+        assert Chem.MolToSmiles(Chem.MolFromSmiles(back)) == s
+        assert "".join(smiles.selfies_tokenize(sel)) == sel
+    vocab = smiles.Vocabulary.build([smiles.to_selfies("CCO")], kind="selfies")
+    assert vocab.decode(vocab.encode("[C][C][O]")) == "[C][C][O]"
