@@ -217,3 +217,12 @@ def load_pretrained(name: str = "smiles_vae", device: torch.device | str | None 
 
 #: Sampling temperature at which the shipped model is evaluated (bench, tests, lab 02).
 PRETRAINED_TEMPERATURE = 1.0
+
+#: Lab 02's from-scratch model: small enough to learn SMILES grammar in a few CPU minutes.
+SCRATCH_CONFIG: dict = {"embed_dim": 48, "encoder_hidden": 128, "decoder_hidden": 256, "latent_dim": 32,
+                        "word_dropout": 0.0}
+
+
+def scratch_beta(step: int, total_steps: int) -> float:
+    """Lab 02's KL weight: 0 -> 0.5 over the first 1,500 steps, whatever the run's length."""
+    return 0.5 * min(1.0, step / 1500)

@@ -64,6 +64,61 @@ def bench_training_fingerprint_vae() -> dict[str, float]:
     }
 
 
+MOSES_VAE = {"validity": 0.977, "unique_at_1k": 1.0, "novelty": 0.695, "int_div": 0.856}
+
+
+def _scratch_run(kind: str, seconds: float) -> dict[str, float]:
+    """The lab-02 from-scratch recipe on 50,000 molecules for ``seconds``, then 1,000 prior samples at T=1."""
+    import torch
+
+    from course_utils import data, metrics, seqvae, smiles, training
+
+    training.seed_everything(0)
+    convert = (lambda s: s) if kind == "smiles" else smiles.to_selfies
+    back = (lambda s: s) if kind == "smiles" else smiles.from_selfies
+    train = data.load_molecules("train")
+    strings = [convert(s) for s in train.smiles[:50_000]]
+    vocab = smiles.Vocabulary.build(strings, kind=kind)
+    model = seqvae.SmilesVAE(seqvae.SeqVAEConfig(len(vocab), **seqvae.SCRATCH_CONFIG, max_len=80))
+    h = training.train(model, seqvae.bucket_batches(vocab.encode_batch(strings), batch_size=64), seqvae.sequence_loss,
+                       epochs=100, lr=3e-3, max_seconds=seconds, beta=seqvae.scratch_beta, clip_grad_norm=1.0,
+                       device="cpu", progress=False)
+    samples = [back(s) for s in vocab.decode_batch(model.sample(1000, generator=torch.Generator().manual_seed(1)))]
+    return {"validity": round(metrics.validity(samples), 3), "unique_at_1k": round(metrics.unique_at_k(samples), 3),
+            "novelty": round(metrics.novelty(samples, set(train.smiles)), 3), "train_seconds": round(h.seconds, 1),
+            "steps": len(h.step)}
+
+
+def bench_smiles_vae() -> dict[str, float]:
+    """Lab 02: from-scratch SMILES and SELFIES runs (180 s each) and the shipped pretrained model."""
+    import torch
+
+    from course_utils import chem, data, metrics, seqvae
+
+    chem.silence_rdkit()
+    out = {f"smiles_vae.scratch.{k}": v for k, v in _scratch_run("smiles", 180).items()}
+    out["selfies_vae.scratch.validity"] = _scratch_run("selfies", 180)["validity"]
+    model, vocab = seqvae.load_pretrained("smiles_vae")
+    temperature = seqvae.PRETRAINED_TEMPERATURE
+    train, test = data.load_molecules("train"), data.load_molecules("test", n=1000)
+    g = torch.Generator().manual_seed(0)
+    samples = vocab.decode_batch(model.sample(1000, temperature=temperature, generator=g))
+    decoded = vocab.decode_batch(model.reconstruct(vocab.encode_batch(test.smiles)))
+    pre = {
+        "validity": metrics.validity(samples), "unique_at_1k": metrics.unique_at_k(samples),
+        "novelty": metrics.novelty(samples, set(train.smiles)), "int_div": metrics.internal_diversity(samples),
+        "test_int_div": metrics.internal_diversity(test.smiles),
+        "reconstruction": metrics.reconstruction_rate(test.smiles, decoded),
+        "logp_w1": metrics.property_w1(samples, test.properties["logp"], "logp"),
+        "temperature": temperature,
+    }
+    out |= {f"smiles_vae.pretrained.{k}": round(v, 3) for k, v in pre.items()}
+    print("| metric | scratch (180 s) | pretrained | MOSES VAE (published) |\n|---|---|---|---|")
+    for k, ref in MOSES_VAE.items():
+        print(f"| {k} | {out.get(f'smiles_vae.scratch.{k}', '')} | {out[f'smiles_vae.pretrained.{k}']} | {ref} |")
+    return out
+
+
 def bench_notebooks() -> dict[str, float]:
     """Wall time to execute every solution and lecture notebook (as nbval does), budget 180 s each."""
     import tempfile
@@ -101,6 +156,7 @@ def bench_grading() -> dict[str, float]:
 BENCHES: dict[str, Callable[[], dict[str, float]]] = {
     "tests.fast": bench_test_fast,
     "training.fingerprint_vae": bench_training_fingerprint_vae,
+    "smiles_vae": bench_smiles_vae,
     "notebooks": bench_notebooks,
     "grading": bench_grading,
 }

@@ -1,0 +1,60 @@
+"""The shipped pretrained SMILES VAE: small, loadable offline, and as good as its README says.
+
+Metrics are recomputed here on a fixed seed (1,000 prior samples at the model's evaluation
+temperature; 1,000 test molecules for reconstruction) and compared with the course map's bars.
+A bar the shipped model does not reach yet is marked xfail(strict=True): the test then fails as
+soon as a better model reaches it, so the marker cannot outlive the fact.
+"""
+
+import pytest
+import torch
+
+from course_utils import chem, data, metrics, seqvae
+
+# bar -> (threshold, reached by the shipped model?)
+BARS = {
+    "validity": (0.95, False),
+    "unique_at_1k": (0.99, True),
+    "novelty": (0.80, True),
+    "reconstruction": (0.50, True),
+}
+
+
+@pytest.fixture(scope="module")
+def evaluation():
+    chem.silence_rdkit()
+    model, vocab = seqvae.load_pretrained("smiles_vae")
+    train, test = data.load_molecules("train"), data.load_molecules("test", n=1000)
+    g = torch.Generator().manual_seed(0)
+    samples = vocab.decode_batch(model.sample(1000, temperature=seqvae.PRETRAINED_TEMPERATURE, generator=g))
+    decoded = vocab.decode_batch(model.reconstruct(vocab.encode_batch(test.smiles)))
+    return {
+        "validity": metrics.validity(samples),
+        "unique_at_1k": metrics.unique_at_k(samples),
+        "novelty": metrics.novelty(samples, set(train.smiles)),
+        "reconstruction": metrics.reconstruction_rate(test.smiles, decoded),
+        "int_div_gap": abs(metrics.internal_diversity(samples) - metrics.internal_diversity(test.smiles)),
+    }
+
+
+def test_weights_are_small_and_load_offline():
+    path = seqvae.WEIGHTS_DIR / "smiles_vae.pt"
+    assert path.stat().st_size < 10e6
+    model, vocab = seqvae.load_pretrained("smiles_vae")
+    assert not model.training and len(vocab) == model.config.vocab_size
+    with pytest.raises(FileNotFoundError, match="available"):
+        seqvae.load_pretrained("no_such_model")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=[] if ok else pytest.mark.xfail(strict=True, reason="bar not reached yet"))
+             for n, (_, ok) in BARS.items()]
+)
+def test_pretrained_model_reaches_the_course_bar(name, evaluation):
+    assert evaluation[name] >= BARS[name][0], f"{name} = {evaluation[name]:.3f} < {BARS[name][0]}"
+
+
+@pytest.mark.slow
+def test_diversity_is_close_to_the_test_sets(evaluation):
+    assert evaluation["int_div_gap"] <= 0.05
