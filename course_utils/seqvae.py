@@ -218,6 +218,30 @@ def load_pretrained(name: str = "smiles_vae", device: torch.device | str | None 
 #: Sampling temperature at which the shipped model is evaluated (bench, tests, lab 02).
 PRETRAINED_TEMPERATURE = 1.0
 
+
+def evaluate_generation(model: SmilesVAE, vocab: Vocabulary, train_smiles: set[str], test_smiles: list[str],
+                        n: int = 1000, temperature: float = PRETRAINED_TEMPERATURE, seed: int = 0) -> dict[str, float]:
+    """The course's report for a SMILES VAE: ``n`` prior samples and greedy reconstruction of ``test_smiles``.
+
+    Returns validity, unique_at_1k (of the first min(n, 1000)), novelty against ``train_smiles``,
+    int_div and test_int_div, reconstruction, logp_w1 (to the test molecules) and the temperature.
+    """
+    from course_utils import metrics
+
+    samples = vocab.decode_batch(model.sample(n, temperature=temperature,
+                                              generator=torch.Generator().manual_seed(seed)))
+    decoded = vocab.decode_batch(model.reconstruct(vocab.encode_batch(test_smiles)))
+    return {
+        "validity": metrics.validity(samples),
+        "unique_at_1k": metrics.unique_at_k(samples, min(n, 1000)),
+        "novelty": metrics.novelty(samples, train_smiles),
+        "int_div": metrics.internal_diversity(samples),
+        "test_int_div": metrics.internal_diversity(test_smiles),
+        "reconstruction": metrics.reconstruction_rate(test_smiles, decoded),
+        "logp_w1": metrics.property_w1(samples, test_smiles, "logp"),
+        "temperature": temperature,
+    }
+
 #: Lab 02's from-scratch model: small enough to learn SMILES grammar in a few CPU minutes.
 SCRATCH_CONFIG: dict = {"embed_dim": 48, "encoder_hidden": 128, "decoder_hidden": 256, "latent_dim": 32,
                         "word_dropout": 0.0}

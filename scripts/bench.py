@@ -91,27 +91,14 @@ def _scratch_run(kind: str, seconds: float) -> dict[str, float]:
 
 def bench_smiles_vae() -> dict[str, float]:
     """Lab 02: from-scratch SMILES and SELFIES runs (180 s each) and the shipped pretrained model."""
-    import torch
-
-    from course_utils import chem, data, metrics, seqvae
+    from course_utils import chem, data, seqvae
 
     chem.silence_rdkit()
     out = {f"smiles_vae.scratch.{k}": v for k, v in _scratch_run("smiles", 180).items()}
     out["selfies_vae.scratch.validity"] = _scratch_run("selfies", 180)["validity"]
     model, vocab = seqvae.load_pretrained("smiles_vae")
-    temperature = seqvae.PRETRAINED_TEMPERATURE
     train, test = data.load_molecules("train"), data.load_molecules("test", n=1000)
-    g = torch.Generator().manual_seed(0)
-    samples = vocab.decode_batch(model.sample(1000, temperature=temperature, generator=g))
-    decoded = vocab.decode_batch(model.reconstruct(vocab.encode_batch(test.smiles)))
-    pre = {
-        "validity": metrics.validity(samples), "unique_at_1k": metrics.unique_at_k(samples),
-        "novelty": metrics.novelty(samples, set(train.smiles)), "int_div": metrics.internal_diversity(samples),
-        "test_int_div": metrics.internal_diversity(test.smiles),
-        "reconstruction": metrics.reconstruction_rate(test.smiles, decoded),
-        "logp_w1": metrics.property_w1(samples, test.properties["logp"], "logp"),
-        "temperature": temperature,
-    }
+    pre = seqvae.evaluate_generation(model, vocab, set(train.smiles), test.smiles)
     out |= {f"smiles_vae.pretrained.{k}": round(v, 3) for k, v in pre.items()}
     print("| metric | scratch (180 s) | pretrained | MOSES VAE (published) |\n|---|---|---|---|")
     for k, ref in MOSES_VAE.items():
