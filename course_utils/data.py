@@ -18,6 +18,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from course_utils.chem import PROPERTY_NAMES, morgan_fingerprints
+from course_utils.vae import check_shape
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SPLITS: tuple[str, ...] = ("train", "test")
@@ -100,8 +101,25 @@ def property_tensor(
         raise ValueError(f"unknown property {unknown}; available: {sorted(molecules.properties)}")
     x = torch.tensor(np.stack([molecules.properties[n] for n in names], axis=1), dtype=torch.float32)
     if standardizer is None:
-        standardizer = Standardizer(x.mean(0), x.std(0).clamp(min=1e-8))
+        y, mean, std = standardize(x)
+        return y, Standardizer(mean, std)
     return standardizer.transform(x), standardizer
+
+
+def standardize(values: torch.Tensor, mean: torch.Tensor | None = None,
+                std: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Z-score the columns of ``values`` (n, k): ``((values - mean) / std, mean, std)``.
+
+    Without ``mean``/``std`` they are computed from ``values`` (the training set; unbiased std);
+    given, they are used unchanged (test data and requested targets use training statistics).
+    A column with zero spread raises ``ValueError``.
+    """
+    check_shape("values", values, (None, None))
+    if mean is None or std is None:
+        mean, std = values.mean(0), values.std(0)
+    if (std <= 0).any():
+        raise ValueError(f"cannot standardise a column with zero spread (std = {std.tolist()})")
+    return (values - mean) / std, mean, std
 
 
 def make_loader(*tensors: torch.Tensor, batch_size: int = 128, shuffle: bool = True, seed: int = 0) -> DataLoader:

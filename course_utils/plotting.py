@@ -97,6 +97,25 @@ def tsne_embed(z: ArrayLike, perplexity: float = 30.0, seed: int = 0) -> np.ndar
     return TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed).fit_transform(zz)
 
 
+def plot_embedding(
+    xy: ArrayLike,
+    color: ArrayLike | None = None,
+    label: str = "property",
+    title: str = "t-SNE of latent means",
+    ax: Axes | None = None,
+) -> Figure:
+    """Scatter a 2-D embedding ``xy`` (n, 2) (from t-SNE or your own), coloured by a property (n,)."""
+    pts = _numpy(xy)
+    if pts.ndim != 2 or pts.shape[1] != 2:
+        raise ValueError(f"xy must be a 2-D embedding of shape (n, 2), got {pts.shape}")
+    fig, ax = _axes(ax)
+    _scatter(ax, pts, color, label)
+    ax.set_xlabel("t-SNE 1 (arbitrary units)")
+    ax.set_ylabel("t-SNE 2 (arbitrary units)")
+    ax.set_title(title + (f", coloured by {label}" if color is not None else ""))
+    return fig
+
+
 def plot_tsne(
     z: ArrayLike,
     color: ArrayLike | None = None,
@@ -106,10 +125,4 @@ def plot_tsne(
     ax: Axes | None = None,
 ) -> Figure:
     """t-SNE map of latent vectors ``z`` (n, latent_dim), coloured by a property (n,)."""
-    xy = tsne_embed(z, perplexity=perplexity, seed=seed)
-    fig, ax = _axes(ax)
-    _scatter(ax, xy, color, label)
-    ax.set_xlabel("t-SNE 1 (arbitrary units)")
-    ax.set_ylabel("t-SNE 2 (arbitrary units)")
-    ax.set_title("t-SNE of latent means" + (f", coloured by {label}" if color is not None else ""))
-    return fig
+    return plot_embedding(tsne_embed(z, perplexity=perplexity, seed=seed), color, label, ax=ax)

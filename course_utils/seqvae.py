@@ -13,7 +13,7 @@ logits (batch, length - 1, vocab); mu, logvar, z (batch, latent_dim).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -102,31 +102,9 @@ class SmilesVAE(nn.Module):
         ``temperature=0`` is greedy (most likely token); otherwise tokens are sampled from
         softmax(logits / temperature). Decoding stops once every row has produced <eos>.
         """
-        if temperature < 0:
-            raise ValueError(f"temperature must be >= 0, got {temperature}")
-        max_len = max_len or self.config.max_len
         z = z.to(self.device)
-        n = z.shape[0]
-        out = torch.full((n, max_len), Vocabulary.pad_id, dtype=torch.long, device=self.device)
-        out[:, 0] = Vocabulary.bos_id
-        token, hidden = out[:, :1], None
-        finished = torch.zeros(n, dtype=torch.bool, device=self.device)
-        for t in range(1, max_len):
-            logits, hidden = self.decode(z, token, hidden)
-            logits = logits[:, -1]
-            logits[:, [Vocabulary.pad_id, Vocabulary.bos_id, Vocabulary.mask_id]] = -float("inf")
-            if temperature == 0:
-                nxt = logits.argmax(-1)
-            else:
-                probs = torch.softmax(logits.float() / temperature, dim=-1)
-                nxt = torch.multinomial(probs.cpu(), 1, generator=generator).squeeze(1).to(self.device)
-            nxt = nxt.masked_fill(finished, Vocabulary.pad_id)
-            out[:, t] = nxt
-            finished |= nxt == Vocabulary.eos_id
-            token = nxt.unsqueeze(1)
-            if finished.all():
-                break
-        return out
+        return autoregressive_decode(lambda token, hidden: self.decode(z, token, hidden), z.shape[0], self.device,
+                                     temperature, max_len or self.config.max_len, generator)
 
     @torch.no_grad()
     def sample(self, n: int, temperature: float = 1.0, generator: torch.Generator | None = None,
@@ -168,22 +146,61 @@ def sequence_loss(model: SmilesVAE, batch: torch.Tensor | tuple, beta: float) ->
     return sequence_elbo(model, tokens, beta)
 
 
+def autoregressive_decode(step: Callable[[torch.Tensor, torch.Tensor | None], tuple[torch.Tensor, torch.Tensor]],
+                          n: int, device: torch.device, temperature: float, max_len: int,
+                          generator: torch.Generator | None = None) -> torch.Tensor:
+    """The sampling loop shared by the VAE and the conditional VAE: ids (n, max_len), <bos> first.
+
+    ``step(token (n, 1), hidden) -> (logits (n, 1, vocab), hidden)`` runs one decoder step
+    (``hidden=None``: start from the latent code). <pad>, <bos> and <mask> are never emitted; a
+    row that has produced <eos> receives <pad> afterwards; T = 0 is greedy.
+    """
+    if temperature < 0:
+        raise ValueError(f"temperature must be >= 0, got {temperature}")
+    out = torch.full((n, max_len), Vocabulary.pad_id, dtype=torch.long, device=device)
+    out[:, 0] = Vocabulary.bos_id
+    token, hidden = out[:, :1], None
+    finished = torch.zeros(n, dtype=torch.bool, device=device)
+    for t in range(1, max_len):
+        logits, hidden = step(token, hidden)
+        logits = logits[:, -1]
+        logits[:, [Vocabulary.pad_id, Vocabulary.bos_id, Vocabulary.mask_id]] = -float("inf")
+        if temperature == 0:
+            nxt = logits.argmax(-1)
+        else:
+            probs = torch.softmax(logits.float() / temperature, dim=-1)
+            nxt = torch.multinomial(probs.cpu(), 1, generator=generator).squeeze(1).to(device)
+        nxt = nxt.masked_fill(finished, Vocabulary.pad_id)
+        out[:, t] = nxt
+        finished |= nxt == Vocabulary.eos_id
+        token = nxt.unsqueeze(1)
+        if finished.all():
+            break
+    return out
+
+
 class bucket_batches:  # noqa: N801 (used like a function that returns a re-iterable loader)
     """Batches of similar length (less padding, faster on CPU), reshuffled every epoch, seeded.
 
     ``tokens`` (n, max_len) padded ids; each yielded batch is trimmed to its longest sequence.
+    ``aligned`` tensors with n rows (for example conditions y of shape (n, cond_dim)) are batched
+    alongside: then each batch is a tuple ``(tokens, *aligned)``, else just the token tensor.
     ``len()`` is the number of batches per epoch, so :func:`course_utils.training.train` can plan.
     """
 
-    def __init__(self, tokens: torch.Tensor, batch_size: int = 128, seed: int = 0, bucket: int = 50) -> None:
-        self.tokens, self.batch_size, self.bucket = tokens, batch_size, bucket
+    def __init__(self, tokens: torch.Tensor, batch_size: int = 128, seed: int = 0, bucket: int = 50,
+                 aligned: tuple[torch.Tensor, ...] = ()) -> None:
+        bad = [tuple(a.shape) for a in aligned if a.shape[0] != tokens.shape[0]]
+        if bad:
+            raise ValueError(f"aligned tensors need {tokens.shape[0]} rows like tokens, got shapes {bad}")
+        self.tokens, self.batch_size, self.bucket, self.aligned = tokens, batch_size, bucket, tuple(aligned)
         self.lengths = (tokens != Vocabulary.pad_id).sum(1)
         self.generator = torch.Generator().manual_seed(seed)
 
     def __len__(self) -> int:
         return (len(self.tokens) + self.batch_size - 1) // self.batch_size
 
-    def __iter__(self) -> Iterator[torch.Tensor]:
+    def __iter__(self) -> Iterator[torch.Tensor | tuple[torch.Tensor, ...]]:
         order = torch.randperm(len(self.tokens), generator=self.generator)
         span = self.batch_size * self.bucket
         batches = []
@@ -193,7 +210,8 @@ class bucket_batches:  # noqa: N801 (used like a function that returns a re-iter
             batches += [chunk[i:i + self.batch_size] for i in range(0, len(chunk), self.batch_size)]
         for b in torch.randperm(len(batches), generator=self.generator).tolist():
             idx = batches[b]
-            yield self.tokens[idx, : int(self.lengths[idx].max())]
+            tokens = self.tokens[idx, : int(self.lengths[idx].max())]
+            yield (tokens, *(a[idx] for a in self.aligned)) if self.aligned else tokens
 
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
@@ -202,15 +220,32 @@ WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 def load_pretrained(name: str = "smiles_vae", device: torch.device | str | None = None) -> tuple[SmilesVAE, Vocabulary]:
     """The shipped pretrained model and its vocabulary, in eval mode on ``device`` (default: CPU).
 
-    ``name`` is a file in ``course_utils/weights/`` without ``.pt`` (``smiles_vae``); the script
-    ``scripts/train_smiles_vae.py`` rebuilds it, and its README describes the recipe.
+    ``name`` is a file in ``course_utils/weights/`` without ``.pt``: ``smiles_vae`` (lab 02) or
+    ``smiles_cvae``, a :class:`~course_utils.cvae.ConditionalSmilesVAE` whose
+    ``condition_names`` and ``standardizer`` say what y holds (lab 03). The scripts
+    ``scripts/train_smiles_vae.py`` and ``scripts/train_cvae.py`` rebuild them; the weights
+    README describes the recipes and measured curves.
     """
     path = WEIGHTS_DIR / f"{name}.pt"
     if not path.exists():
         available = sorted(p.stem for p in WEIGHTS_DIR.glob("*.pt"))
         raise FileNotFoundError(f"no pretrained weights {name!r} in {WEIGHTS_DIR}; available: {available}")
+    return load_checkpoint(path, device)
+
+
+def load_checkpoint(path: str | Path, device: torch.device | str | None = None) -> tuple[SmilesVAE, Vocabulary]:
+    """A model saved by the training scripts (any path), in eval mode; see :func:`load_pretrained`."""
     checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    model = SmilesVAE(SeqVAEConfig(**checkpoint["config"]))
+    config = SeqVAEConfig(**checkpoint["config"])
+    if "condition" in checkpoint:
+        from course_utils.cvae import ConditionalSmilesVAE
+        from course_utils.data import Standardizer
+
+        cond = checkpoint["condition"]
+        standardizer = Standardizer(torch.tensor(cond["mean"]), torch.tensor(cond["std"]))
+        model: SmilesVAE = ConditionalSmilesVAE(config, len(cond["names"]), cond["names"], standardizer)
+    else:
+        model = SmilesVAE(config)
     model.load_state_dict({k: v.float() for k, v in checkpoint["state_dict"].items()})
     return model.to(device or "cpu").eval(), Vocabulary.from_json(checkpoint["vocab"])
 

@@ -106,6 +106,32 @@ def bench_smiles_vae() -> dict[str, float]:
     return out
 
 
+def bench_cvae() -> dict[str, float]:
+    """Lab 03: the pretrained CVAE asked for 5 logP targets (200 prior samples each) vs the unconditional model."""
+    from course_utils import chem, cvae, seqvae
+
+    chem.silence_rdkit()
+    model, vocab = seqvae.load_pretrained("smiles_cvae")
+    report = cvae.evaluate_conditioning(model, vocab, n_per_target=200, seed=0,
+                                        unconditional=seqvae.load_pretrained("smiles_vae"))
+    print("asked logP", cvae.LOGP_TARGETS, "achieved mean", [round(a, 2) for a in report["achieved_mean"]])
+    return {"cvae.logp_spearman": round(report["spearman"], 3),
+            "cvae.logp_mae_conditional": round(report["mae_conditional"], 3),
+            "cvae.logp_mae_unconditional": round(report["mae_unconditional"], 3),
+            "cvae.validity": round(report["validity"], 3)}
+
+
+def bench_latent() -> dict[str, float]:
+    """Lab 04: the pretrained SMILES VAE's latent space on 4,000 test molecules."""
+    from course_utils import chem, data, latent, seqvae
+
+    chem.silence_rdkit()
+    model, vocab = seqvae.load_pretrained("smiles_vae")
+    test = data.load_molecules("test", n=4000)
+    report = latent.evaluate_latent(model, vocab, test.smiles, test.properties["logp"])
+    return {f"latent.{k}": round(v, 3) for k, v in report.items()}
+
+
 def bench_notebooks() -> dict[str, float]:
     """Wall time to execute every solution and lecture notebook (as nbval does), budget 180 s each."""
     import tempfile
@@ -144,6 +170,8 @@ BENCHES: dict[str, Callable[[], dict[str, float]]] = {
     "tests.fast": bench_test_fast,
     "training.fingerprint_vae": bench_training_fingerprint_vae,
     "smiles_vae": bench_smiles_vae,
+    "cvae": bench_cvae,
+    "latent": bench_latent,
     "notebooks": bench_notebooks,
     "grading": bench_grading,
 }

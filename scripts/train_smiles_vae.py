@@ -20,6 +20,7 @@ import json
 import math
 import sys
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import torch
@@ -55,7 +56,15 @@ def main() -> None:
     parser.add_argument("--eval-every", type=float, default=10.0, help="minutes between evaluations")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--init", type=Path, default=None,
+                        help="continue from these weights (phase 2 of the recipe) instead of a fresh model")
+    parser.add_argument("--beta-start", type=float, default=0.0, help="KL weight at step 0")
+    parser.add_argument("--beta-max", type=float, default=None, help="final KL weight (default: the recipe's)")
+    parser.add_argument("--lr", type=float, default=None, help="initial learning rate (default: the recipe's)")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: all cores)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     out = args.out or ROOT / "course_utils" / "weights" / f"{args.kind}_vae.pt"
     out.parent.mkdir(parents=True, exist_ok=True)
     chem.silence_rdkit()
@@ -70,50 +79,71 @@ def main() -> None:
     tokens = vocab.encode_batch(train_strings, max_len=max_len)
     test_tokens = vocab.encode_batch([convert(s) for s in test_set.smiles], max_len=max_len)
 
-    r = RECIPE
+    r = dict(RECIPE)
+    if args.beta_max is not None:
+        r["beta_max"] = args.beta_max
+    if args.lr is not None:
+        r["lr"] = args.lr
     config = seqvae.SeqVAEConfig(len(vocab), embed_dim=r["embed_dim"], encoder_hidden=r["encoder_hidden"],
                                  decoder_hidden=r["decoder_hidden"], latent_dim=r["latent_dim"],
                                  word_dropout=r["word_dropout"], max_len=max_len + 8)
     model = seqvae.SmilesVAE(config)
-    optimizer = torch.optim.Adam(model.parameters(), lr=r["lr"])
+    if args.init is not None:
+        checkpoint = torch.load(args.init, map_location="cpu", weights_only=True)
+        if smiles.Vocabulary.from_json(checkpoint["vocab"]) != vocab:
+            raise SystemExit(f"{args.init} was trained with a different vocabulary")
+        model.load_state_dict({k: v.float() for k, v in checkpoint["state_dict"].items()})
     loader = seqvae.bucket_batches(tokens, batch_size=r["batch_size"], seed=args.seed)
-    budget = args.minutes * 60
+    curve, steps = fit(model, loader, seqvae.sequence_loss, r, args.minutes, args.eval_every, args.beta_start,
+                       lambda: evaluate(model, vocab, test_tokens, test_set.smiles, args.kind))
+    save(model, vocab, r, curve, out, {"minutes": args.minutes, "steps": steps, "seed": args.seed,
+                                       "molecules": len(tokens), "beta_start": args.beta_start,
+                                       "init": str(args.init.name) if args.init else None})
 
+
+def fit(model: torch.nn.Module, loader: Iterable, loss_fn: Callable, r: dict, minutes: float, eval_every: float,
+        beta_start: float, evaluate_fn: Callable[[], dict]) -> tuple[list[dict], int]:
+    """Train for ``minutes`` with the recipe ``r`` (KL ramp, cosine lr, clipping); evaluate every ``eval_every``."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=r["lr"])
+    budget = minutes * 60
     # Measure the speed on a few steps to plan the schedules over the whole budget.
-    probe = training.train(model, loader, seqvae.sequence_loss, max_steps=20, beta=0.0, optimizer=optimizer,
+    probe = training.train(model, loader, loss_fn, max_steps=20, beta=beta_start, optimizer=optimizer,
                            clip_grad_norm=r["clip"], device="cpu", progress=False)
     total_steps = int(budget / (probe.seconds / 20))
     print(f"{sum(p.numel() for p in model.parameters()):,} parameters; planning {total_steps} steps", flush=True)
 
     def beta(step: int, _total: int) -> float:
-        return training.linear_anneal(step, total_steps, r["beta_max"], r["warmup_fraction"])
+        ramp = training.linear_anneal(step, total_steps, 1.0, r["warmup_fraction"])
+        return beta_start + (r["beta_max"] - beta_start) * ramp
 
     curve, step, start = [], 20, time.perf_counter()
-    history_loss: list[float] = []
     while time.perf_counter() - start < budget:
-        chunk = min(args.eval_every * 60, budget - (time.perf_counter() - start))
+        chunk = min(eval_every * 60, budget - (time.perf_counter() - start))
         progress = step / total_steps
         for group in optimizer.param_groups:  # cosine decay from lr to lr_final, per chunk
             group["lr"] = r["lr_final"] + 0.5 * (r["lr"] - r["lr_final"]) * (1 + math.cos(math.pi * min(1, progress)))
-        h = training.train(model, loader, seqvae.sequence_loss, epochs=1000, max_seconds=chunk,
+        h = training.train(model, loader, loss_fn, epochs=1000, max_seconds=chunk,
                            beta=lambda s, t, offset=step: beta(s + offset, t), optimizer=optimizer,
                            clip_grad_norm=r["clip"], device="cpu", progress=False)
         step += len(h.step)
-        history_loss += h.loss
         point = {"minutes": round((time.perf_counter() - start) / 60, 1), "step": step,
+                 "beta": round(beta(step, total_steps), 3),
                  "loss": round(sum(h.loss[-100:]) / len(h.loss[-100:]), 3),
-                 "kl": round(sum(h.kl[-100:]) / len(h.kl[-100:]), 3),
-                 **evaluate(model, vocab, test_tokens, test_set.smiles, args.kind)}
+                 "kl": round(sum(h.kl[-100:]) / len(h.kl[-100:]), 3), **evaluate_fn()}
         curve.append(point)
         print(json.dumps(point), flush=True)
         model.train()
-
     model.eval()
-    torch.save({"config": model.config_dict(), "vocab": vocab.to_json(), "recipe": RECIPE,
-                "train": {"minutes": args.minutes, "steps": step, "seed": args.seed, "molecules": len(tokens)},
-                "state_dict": {k: v.half() for k, v in model.state_dict().items()}}, out)
+    return curve, step
+
+
+def save(model: torch.nn.Module, vocab: smiles.Vocabulary, recipe: dict, curve: list[dict], out: Path,
+         train_info: dict, **extra: object) -> None:
+    """Weights in float16 with config, vocabulary, recipe and training facts; the curve beside them."""
+    torch.save({"config": model.config_dict(), "vocab": vocab.to_json(), "recipe": recipe, "train": train_info,
+                **extra, "state_dict": {k: v.half() for k, v in model.state_dict().items()}}, out)
     out.with_suffix(".curve.json").write_text(json.dumps(curve, indent=1) + "\n")
-    print(f"saved {out} ({out.stat().st_size / 1e6:.1f} MB) after {step} steps")
+    print(f"saved {out} ({out.stat().st_size / 1e6:.1f} MB) after {train_info['steps']} steps")
 
 
 if __name__ == "__main__":

@@ -35,3 +35,140 @@ def test_wrong_condition_shape_is_explained():
         model(torch.randn(5, 6), torch.randn(5, 3))
     with pytest.raises(ValueError, match=r"condition y must have shape \(5, 2\), got \(4, 2\)"):
         model(torch.randn(5, 6), torch.randn(4, 2))
+
+
+# --- the conditional SMILES VAE (lab 03) ---------------------------------------------------------
+
+import numpy as np  # noqa: E402
+from rdkit import Chem  # noqa: E402
+from rdkit.Chem import Crippen  # noqa: E402
+from scipy.stats import spearmanr  # noqa: E402
+
+from course_utils import cvae, data, seqvae, training  # noqa: E402
+from course_utils.smiles import Vocabulary  # noqa: E402
+
+MOLS = ["CCO", "c1ccccc1", "CC(=O)Nc1ccc(O)cc1", "CCN(CC)CC", "O=C(O)c1ccccc1", "CC(C)Cl", "C1CCNCC1", "COc1ccccc1"]
+
+
+@pytest.fixture
+def smiles_setup():
+    training.seed_everything(0)
+    vocab = Vocabulary.build(MOLS + ["CCCCCCCCCC"])
+    config = seqvae.SeqVAEConfig(len(vocab), embed_dim=12, encoder_hidden=16, decoder_hidden=20, latent_dim=6,
+                                 max_len=24)
+    return vocab, config, vocab.encode_batch(MOLS)
+
+
+def test_from_unconditional_starts_as_the_same_model_whatever_y(smiles_setup):
+    vocab, config, tokens = smiles_setup
+    base = seqvae.SmilesVAE(config).eval()
+    model = cvae.ConditionalSmilesVAE.from_unconditional(base, 3).eval()
+    y = torch.randn(len(MOLS), 3) * 5
+    torch.testing.assert_close(model.encode(tokens, y), base.encode(tokens))
+    z = torch.randn(len(MOLS), 6)
+    torch.testing.assert_close(model.decode(z, y, tokens[:, :-1])[0], base.decode(z, tokens[:, :-1])[0])
+    g1, g2 = torch.Generator().manual_seed(1), torch.Generator().manual_seed(1)
+    assert torch.equal(model.generate(z, y, temperature=1.0, generator=g1), base.generate(z, 1.0, generator=g2))
+
+
+def test_condition_reaches_encoder_and_every_decoder_step(smiles_setup):
+    _, config, tokens = smiles_setup
+    model = cvae.ConditionalSmilesVAE(config, 2)
+    y = torch.zeros(len(MOLS), 2, requires_grad=True)
+    mu, _ = model.encode(tokens, y)
+    assert torch.autograd.grad(mu.sum(), y)[0].abs().sum() > 0, "the encoder must read y"
+    y2 = torch.zeros(len(MOLS), 2, requires_grad=True)
+    logits, _ = model.decode(torch.zeros(len(MOLS), 6), y2, tokens[:, :-1])
+    for t in range(logits.shape[1]):  # at every step, the logits depend on y (directly, not only through h0)
+        assert torch.autograd.grad(logits[:, t].sum(), y2, retain_graph=True)[0].abs().sum() > 0
+    assert model.decoder_rnn.input_size == config.embed_dim + config.latent_dim + 2
+    assert model.encoder_rnn.input_size == config.embed_dim + 2
+
+
+def test_conditional_encoding_ignores_padding_and_stepwise_decoding_matches(smiles_setup):
+    _, config, tokens = smiles_setup
+    model = cvae.ConditionalSmilesVAE(config, 3).eval()
+    y = torch.randn(len(MOLS), 3)
+    padded = torch.cat([tokens, torch.zeros(len(MOLS), 5, dtype=torch.long)], dim=1)
+    torch.testing.assert_close(model.encode(padded, y)[0], model.encode(tokens, y)[0])
+    z = torch.randn(len(MOLS), 6)
+    full, _ = model.decode(z, y, tokens[:, :-1])
+    h, steps = None, []
+    for t in range(tokens.shape[1] - 1):
+        out, h = model.decode(z, y, tokens[:, t:t + 1], h)
+        steps.append(out)
+    torch.testing.assert_close(torch.cat(steps, 1), full)
+
+
+def test_bad_conditions_are_explained(smiles_setup):
+    _, config, tokens = smiles_setup
+    model = cvae.ConditionalSmilesVAE(config, 3)
+    with pytest.raises(ValueError, match=r"condition y must have shape \(8, 3\), got \(8, 2\)"):
+        model(tokens, torch.zeros(len(MOLS), 2))
+    with pytest.raises(ValueError, match="NaN or inf"):
+        model(tokens, torch.full((len(MOLS), 3), float("nan")))
+    with pytest.raises(ValueError, match="bucket_batches"):
+        cvae.conditional_sequence_loss(model, tokens, 0.1)
+
+
+def test_conditional_loss_learns_and_loader_keeps_rows_aligned(smiles_setup):
+    vocab, config, tokens = smiles_setup
+    y = torch.arange(len(MOLS), dtype=torch.float32).unsqueeze(1).repeat(1, 3)
+    loader = seqvae.bucket_batches(tokens, batch_size=3, seed=0, bucket=2, aligned=(y,))
+    for batch_tokens, batch_y in loader:  # each row of y travels with its own molecule
+        for row, cond in zip(batch_tokens, batch_y, strict=True):
+            assert vocab.decode(row) == MOLS[int(cond[0])]
+    model = cvae.ConditionalSmilesVAE(config, 3)
+    h = training.train(model, loader, cvae.conditional_sequence_loss, epochs=60, lr=1e-2, beta=0.1, progress=False)
+    assert np.mean(h.loss[-5:]) < 0.5 * np.mean(h.loss[:5])
+    with pytest.raises(ValueError, match="aligned tensors need 8 rows"):
+        seqvae.bucket_batches(tokens, aligned=(y[:3],))
+
+
+def test_condition_grid_asks_for_each_target_and_holds_the_rest_at_the_mean():
+    molecules = data.load_molecules("test", n=500)
+    _, standardizer = data.property_tensor(molecules, ("logp", "qed", "mw"))
+    model = cvae.ConditionalSmilesVAE(seqvae.SeqVAEConfig(30), 3, ("logp", "qed", "mw"), standardizer)
+    y = cvae.condition_grid(model, "logp", [1.0, 3.0], n_per_target=4)
+    raw = standardizer.inverse(y)
+    torch.testing.assert_close(raw[:, 0], torch.tensor([1.0] * 4 + [3.0] * 4))
+    torch.testing.assert_close(raw[:, 1:], standardizer.mean[1:].float().expand(8, 2))
+    with pytest.raises(ValueError, match="not 'tpsa'"):
+        cvae.condition_grid(model, "tpsa", [1.0], 2)
+
+
+class _ChainWriter(cvae.ConditionalSmilesVAE):
+    """A stand-in whose samples are known: asked logP t it writes an alkane with round(2t) + 1 carbons.
+
+    So the true achieved logP of every sample is RDKit's Crippen logP of that alkane, computed here
+    independently of the course code.
+    """
+
+    def sample(self, y, temperature=1.0, generator=None, batch_size=500):
+        target = self.standardizer.inverse(y)[:, 0]
+        return self.vocab.encode_batch(["C" * (int(round(2 * float(t))) + 1) for t in target], max_len=16)
+
+
+def test_evaluate_conditioning_against_hand_computed_logp():
+    vocab = Vocabulary.build(["CCCCCCCCCC"])
+    molecules = data.load_molecules("test", n=500)
+    _, standardizer = data.property_tensor(molecules, ("logp", "qed", "mw"))
+    model = _ChainWriter(seqvae.SeqVAEConfig(len(vocab)), 3, ("logp", "qed", "mw"), standardizer)
+    model.vocab = vocab
+    targets = [1.0, 2.0, 3.0]
+    report = cvae.evaluate_conditioning(model, vocab, targets=targets, n_per_target=2)
+    logp = [Crippen.MolLogP(Chem.MolFromSmiles("C" * (2 * int(t) + 1))) for t in targets]
+    assert report["validity"] == 1.0
+    assert report["achieved_mean"] == pytest.approx(logp)
+    assert report["mae_conditional"] == pytest.approx(np.mean(np.abs(np.array(logp) - targets)))
+    assert report["spearman"] == pytest.approx(spearmanr(np.repeat(targets, 2), np.repeat(logp, 2)).statistic)
+
+
+def test_condition_vectors_blocks_and_scale():
+    mean, std = torch.tensor([2.0, 0.8, 300.0]), torch.tensor([1.0, 0.1, 30.0])
+    y = cvae.condition_vectors([0.0, 4.0], 0, mean, std, 3)
+    assert y.shape == (6, 3)
+    torch.testing.assert_close(y[:, 0], torch.tensor([-2.0] * 3 + [2.0] * 3))  # (target - 2) / 1
+    torch.testing.assert_close(y[:, 1:], torch.zeros(6, 2))
+    with pytest.raises(ValueError, match="column must index"):
+        cvae.condition_vectors([1.0], 3, mean, std, 1)

@@ -79,3 +79,15 @@ def test_fingerprint_and_property_tensors_are_dataloader_ready():
     assert x.shape == (16, 512) and y.shape == (16, 2)
     with pytest.raises(ValueError, match="equal length"):
         data.make_loader(fps, props[:10])
+
+
+def test_standardize_matches_numpy_and_reuses_given_statistics():
+    rng = np.random.default_rng(0)
+    x = torch.tensor(rng.normal([2.0, 300.0], [1.0, 30.0], size=(500, 2)), dtype=torch.float64)
+    y, mean, std = data.standardize(x)
+    np.testing.assert_allclose(y.numpy(), (x.numpy() - x.numpy().mean(0)) / x.numpy().std(0, ddof=1), atol=1e-12)
+    y2, mean2, std2 = data.standardize(x[:10] + 1.0, mean, std)
+    assert mean2 is mean and std2 is std
+    np.testing.assert_allclose(y2.numpy(), y[:10].numpy() + 1.0 / std.numpy(), atol=1e-12)
+    with pytest.raises(ValueError, match="zero spread"):
+        data.standardize(torch.ones(4, 2))

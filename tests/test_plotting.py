@@ -67,3 +67,12 @@ def test_plot_tsne_returns_a_coloured_figure_and_explains_small_inputs():
     assert "t-SNE" in fig.axes[0].get_title()
     with pytest.raises(ValueError, match="perplexity"):
         plotting.tsne_embed(z[:10], perplexity=5)
+
+
+def test_plot_embedding_draws_the_given_points_and_refuses_wrong_shapes():
+    xy = np.random.default_rng(2).normal(size=(30, 2))
+    fig = plotting.plot_embedding(xy, color=xy[:, 0], label="logP")
+    np.testing.assert_allclose(fig.axes[0].collections[0].get_offsets(), xy)
+    assert fig.axes[1].get_ylabel() == "logP"
+    with pytest.raises(ValueError, match=r"shape \(n, 2\), got \(30, 3\)"):
+        plotting.plot_embedding(np.zeros((30, 3)))

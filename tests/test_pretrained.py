@@ -49,3 +49,43 @@ def test_pretrained_model_reaches_the_course_bar(name, evaluation):
 @pytest.mark.slow
 def test_diversity_is_close_to_the_test_sets(evaluation):
     assert evaluation["int_div_gap"] <= 0.05
+
+
+# --- the pretrained conditional VAE (lab 03) and the latent space (lab 04) -----------------------
+
+@pytest.fixture(scope="module")
+def conditioning():
+    from course_utils import cvae
+
+    chem.silence_rdkit()
+    model, vocab = seqvae.load_pretrained("smiles_cvae")
+    return cvae.evaluate_conditioning(model, vocab, n_per_target=200, seed=0,
+                                      unconditional=seqvae.load_pretrained("smiles_vae"))
+
+
+def test_cvae_weights_load_with_their_condition():
+    from course_utils import cvae
+
+    model, vocab = seqvae.load_pretrained("smiles_cvae")
+    assert isinstance(model, cvae.ConditionalSmilesVAE) and model.condition_names == ("logp", "qed", "mw")
+    assert (seqvae.WEIGHTS_DIR / "smiles_cvae.pt").stat().st_size < 10e6
+    train = data.load_molecules("train")
+    _, standardizer = data.property_tensor(train, ("logp", "qed", "mw"))
+    assert model.standardizer.mean.tolist() == pytest.approx(standardizer.mean.tolist(), rel=1e-5)
+
+
+@pytest.mark.slow
+def test_cvae_follows_the_asked_logp(conditioning):
+    assert conditioning["spearman"] >= 0.7, conditioning
+    assert conditioning["mae_conditional"] < conditioning["mae_unconditional"], conditioning
+
+
+@pytest.mark.slow
+def test_latent_space_predicts_logp_and_tracks_similarity():
+    from course_utils import latent
+
+    model, vocab = seqvae.load_pretrained("smiles_vae")
+    test = data.load_molecules("test", n=4000)
+    report = latent.evaluate_latent(model, vocab, test.smiles, test.properties["logp"], n_tsne=0)
+    assert report["logp_ridge_r2"] >= 0.5, report
+    assert report["distance_tanimoto_spearman"] > 0, report
