@@ -1,0 +1,113 @@
+"""Negative-binomial likelihood, calibrated thresholds and AUROC, against scipy, torch and scikit-learn."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy import stats
+from sklearn.metrics import roc_auc_score
+
+from course_utils import anomaly
+
+
+def test_nb_log_prob_equals_scipy_nbinom_in_float64():
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 500, 2000).astype(float)
+    mu = rng.uniform(0.01, 300, 2000)
+    theta = rng.uniform(0.05, 50, 2000)
+    got = anomaly.nb_log_prob(torch.tensor(x), torch.tensor(mu), torch.tensor(theta), eps=0.0).numpy()
+    expected = stats.nbinom.logpmf(x, n=theta, p=theta / (theta + mu))
+    np.testing.assert_allclose(got, expected, atol=1e-5, rtol=0)
+
+
+def test_nb_log_prob_equals_torch_distributions():
+    x = torch.tensor([0.0, 1.0, 7.0, 120.0], dtype=torch.float64)
+    mu = torch.tensor([0.5, 2.0, 7.0, 100.0], dtype=torch.float64)
+    theta = torch.tensor([1.0, 3.0, 0.2, 20.0], dtype=torch.float64)
+    # torch's NegativeBinomial(total_count, logits) has mean total_count * exp(logits)
+    ref = torch.distributions.NegativeBinomial(total_count=theta, logits=torch.log(mu / theta)).log_prob(x)
+    torch.testing.assert_close(anomaly.nb_log_prob(x, mu, theta, eps=0.0), ref)
+
+
+def test_nb_log_prob_is_finite_for_huge_counts_and_tiny_means_and_refuses_negative_counts():
+    out = anomaly.nb_log_prob(torch.tensor([1e6, 0.0]), torch.tensor([1e-9, 1e-9]), torch.tensor([2.0, 2.0]))
+    assert torch.isfinite(out).all()
+    with pytest.raises(ValueError, match="non-negative"):
+        anomaly.nb_log_prob(torch.tensor([-1.0]), torch.tensor([1.0]), torch.tensor([1.0]))
+
+
+@pytest.mark.parametrize("alpha", [0.05, 0.1])
+def test_conformal_threshold_is_the_right_order_statistic_and_controls_the_false_positive_rate(alpha):
+    assert anomaly.conformal_threshold(np.arange(1.0, 20.0), 0.1) == 18.0  # ceil(20 * 0.9) = 18th of 19
+    rng = np.random.default_rng(1)
+    fprs = []
+    for _ in range(300):  # many calibrations of n = 99: the average FPR is at most alpha
+        thr = anomaly.conformal_threshold(rng.normal(size=99), alpha)
+        fprs.append((rng.normal(size=2000) > thr).mean())
+    assert np.mean(fprs) <= alpha + 3 * np.std(fprs) / math.sqrt(len(fprs))
+    with pytest.raises(ValueError, match="too few"):
+        anomaly.conformal_threshold(np.arange(10.0), 0.05)
+
+
+def test_auroc_matches_scikit_learn_with_ties():
+    rng = np.random.default_rng(2)
+    h, a = rng.integers(0, 10, 300), rng.integers(3, 14, 200)
+    expected = roc_auc_score(np.r_[np.zeros(300), np.ones(200)], np.r_[h, a])
+    assert anomaly.auroc(h, a) == pytest.approx(expected)
+    assert anomaly.auroc([0, 1], [2, 3]) == 1.0 and anomaly.auroc([1.0], [1.0]) == 0.5
+
+
+def test_simulator_is_seeded_and_overdispersed_and_shifts_only_its_genes():
+    sim = anomaly.CountSimulator(n_genes=50, n_shifted=5, fold=4.0, seed=3)
+    a, b = sim.healthy(400, seed=1), sim.healthy(400, seed=1)
+    assert torch.equal(a.counts, b.counts)
+    assert not torch.equal(a.counts, sim.healthy(400, seed=2).counts)
+    x = a.counts
+    assert (x.var(0) > x.mean(0))[x.mean(0) > 1].all(), "NB counts are over-dispersed"
+    mu_h, _ = sim.means(1, False, np.random.default_rng(0))
+    mu_a, _ = sim.means(1, True, np.random.default_rng(0))
+    ratio = np.log(mu_a / mu_h)[0]  # the softmax renormalises: unshifted genes share one common ratio
+    changed = np.flatnonzero(~np.isclose(ratio, np.median(ratio)))
+    np.testing.assert_array_equal(changed, sim.shifted)
+
+
+def test_nb_deviance_is_zero_for_a_perfect_fit_and_matches_scipy():
+    x = torch.tensor([[0.0, 3.0, 40.0]], dtype=torch.float64)
+    theta = torch.tensor([2.0, 5.0, 1.5], dtype=torch.float64)
+    assert anomaly.nb_deviance(x, x, theta).item() == pytest.approx(0.0, abs=1e-6)
+    mu = torch.tensor([[1.0, 3.5, 20.0]], dtype=torch.float64)
+    xs, ms, ts = x.numpy()[0], mu.numpy()[0], theta.numpy()
+    saturated = stats.nbinom.logpmf(xs, ts, ts / (ts + np.maximum(xs, 1e-300)))  # mu = x (x = 0: p = 1)
+    expected = 2 * (saturated - stats.nbinom.logpmf(xs, ts, ts / (ts + ms)))
+    assert anomaly.nb_deviance(x, mu, theta).item() == pytest.approx(expected.sum(), abs=1e-5)
+
+
+@pytest.mark.slow
+def test_nb_vae_deviance_finds_anomalies_at_a_calibrated_false_positive_rate():
+    """The lab's claim, on a short run: AUROC >= 0.9, above an MSE VAE; FPR within its binomial bound."""
+    from course_utils import data, training, vae
+
+    training.seed_everything(0)
+    sim = anomaly.CountSimulator()
+    train, cal = sim.healthy(4000, 1).counts, sim.healthy(1000, 2).counts
+    fresh, bad = sim.healthy(2000, 3).counts, sim.anomalous(1000, 4).counts
+    model = anomaly.NBVAE(sim.n_genes, latent_dim=4)
+    training.train(model, data.make_loader(train, batch_size=128), anomaly.nb_elbo_loss, epochs=30, lr=2e-3,
+                   progress=False)
+    threshold = anomaly.conformal_threshold(anomaly.nb_score(model, cal), 0.05)
+    fpr = (anomaly.nb_score(model, fresh) > threshold).float().mean().item()
+    assert fpr <= 0.05 + 3 * math.sqrt(0.05 * 0.95 / len(fresh))
+    auc_nb = anomaly.auroc(anomaly.nb_score(model, fresh), anomaly.nb_score(model, bad))
+
+    def norm(x):
+        return x / x.sum(1, keepdim=True) * 2000
+
+    mse_model = vae.VAE(sim.n_genes, [128], 4)
+    training.train(mse_model, data.make_loader(norm(train), batch_size=128), training.vae_loss("mse"), epochs=30,
+                   lr=2e-3, progress=False)
+    mse_model.eval()
+    with torch.no_grad():
+        score = lambda x: ((mse_model.decoder(mse_model.encoder(norm(x))[0]) - norm(x)) ** 2).sum(1)  # noqa: E731
+        auc_mse = anomaly.auroc(score(fresh), score(bad))
+    assert auc_nb >= 0.9 and auc_nb > auc_mse, (auc_nb, auc_mse)
