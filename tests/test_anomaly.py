@@ -85,29 +85,14 @@ def test_nb_deviance_is_zero_for_a_perfect_fit_and_matches_scipy():
 
 @pytest.mark.slow
 def test_nb_vae_deviance_finds_anomalies_at_a_calibrated_false_positive_rate():
-    """The lab's claim, on a short run: AUROC >= 0.9, above an MSE VAE; FPR within its binomial bound."""
-    from course_utils import data, training, vae
+    """The lab's claim: AUROC >= 0.9 and above an MSE VAE; FPR on fresh healthy cells within its binomial bound."""
+    report = anomaly.evaluate_detection()
+    assert report["fpr"] <= report["fpr_bound"], report
+    assert report["auroc_nb"] >= 0.9 and report["auroc_nb"] > report["auroc_mse"], report
 
-    training.seed_everything(0)
-    sim = anomaly.CountSimulator()
-    train, cal = sim.healthy(4000, 1).counts, sim.healthy(1000, 2).counts
-    fresh, bad = sim.healthy(2000, 3).counts, sim.anomalous(1000, 4).counts
-    model = anomaly.NBVAE(sim.n_genes, latent_dim=4)
-    training.train(model, data.make_loader(train, batch_size=128), anomaly.nb_elbo_loss, epochs=30, lr=2e-3,
-                   progress=False)
-    threshold = anomaly.conformal_threshold(anomaly.nb_score(model, cal), 0.05)
-    fpr = (anomaly.nb_score(model, fresh) > threshold).float().mean().item()
-    assert fpr <= 0.05 + 3 * math.sqrt(0.05 * 0.95 / len(fresh))
-    auc_nb = anomaly.auroc(anomaly.nb_score(model, fresh), anomaly.nb_score(model, bad))
 
-    def norm(x):
-        return x / x.sum(1, keepdim=True) * 2000
-
-    mse_model = vae.VAE(sim.n_genes, [128], 4)
-    training.train(mse_model, data.make_loader(norm(train), batch_size=128), training.vae_loss("mse"), epochs=30,
-                   lr=2e-3, progress=False)
-    mse_model.eval()
-    with torch.no_grad():
-        score = lambda x: ((mse_model.decoder(mse_model.encoder(norm(x))[0]) - norm(x)) ** 2).sum(1)  # noqa: E731
-        auc_mse = anomaly.auroc(score(fresh), score(bad))
-    assert auc_nb >= 0.9 and auc_nb > auc_mse, (auc_nb, auc_mse)
+def test_normalise_counts_and_its_error():
+    x = torch.tensor([[1.0, 3.0], [5.0, 5.0]])
+    torch.testing.assert_close(anomaly.normalise_counts(x, 10.0), torch.tensor([[2.5, 7.5], [5.0, 5.0]]))
+    with pytest.raises(ValueError, match="zero total"):
+        anomaly.normalise_counts(torch.zeros(1, 3))

@@ -40,6 +40,12 @@ LOSES: dict[str, dict[str, set[str]]] = {
         "partial": {"ks_test"},
         "tamper": {"ridge_test", "path_test"},
     },
+    "lab06_anomaly_detection": {
+        "cheat": {"*"},
+        "partial": {"threshold_test"},
+        # the Poisson "NB" also breaks the loss and score pieces built on it
+        "tamper": {"nb_test", "loss_test", "score_test", "auroc_test"},
+    },
 }
 
 
