@@ -76,7 +76,7 @@ def weighted_finetune(model: SmilesVAE, vocab: Vocabulary, smiles: Sequence[str]
         raise ValueError(f"one weight per molecule: {len(weights)} weights for {len(smiles)} molecules")
     g = torch.Generator().manual_seed(seed)
     weights = torch.as_tensor(np.asarray(weights, dtype=np.float64))
-    tokens = vocab.encode_batch(list(smiles), max_len=model.config.max_len)
+    tokens = vocab.encode_batch(list(smiles))
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     model.train()
     losses = []
@@ -112,23 +112,59 @@ def summarize(proposals: Sequence[str], oracle: Oracle) -> dict[str, float]:
             "top10_score": float(scores[: max(1, len(scores) // 10)].mean())}
 
 
+def one_round(model: SmilesVAE, vocab: Vocabulary, pool: Pool, oracle: Oracle, k: float, steps: int,
+              n_propose: int, seed: int) -> tuple[list[str], dict[str, float]]:
+    """One round of the loop: weight the pool by rank, fine-tune, propose, score, grow the pool.
+
+    Uses ``seed`` for both the fine-tuning batches and the proposals; ``steps = 0`` only proposes
+    (round 0). Returns the proposals and their :func:`summarize` report (plus the pool size before
+    the new molecules join).
+    """
+    if steps > 0:
+        weighted_finetune(model, vocab, pool.smiles, rank_weights(np.array(pool.scores), k), steps, seed=seed)
+    proposals = propose(model, vocab, n_propose, seed=seed)
+    report = {**summarize(proposals, oracle), "pool": float(len(pool.smiles))}
+    valid = [s for s in proposals if s and is_valid(s)]
+    if valid:
+        pool.add(valid, oracle(valid))
+    return proposals, report
+
+
 def run_loop(model: SmilesVAE, vocab: Vocabulary, oracle: Oracle, start: Sequence[str], k: float, rounds: int,
              n_propose: int = 300, steps: int = 60, seed: int = 0) -> list[dict[str, float]]:
     """Closed loop for ``rounds`` rounds; row r reports the proposals after r rounds of retraining.
 
-    Each row is :func:`summarize` of the round's proposals plus ``round`` and the ``pool`` size.
-    Row 0 is the untouched generator. The pool starts with ``start`` (scored by the oracle).
+    Row 0 is the untouched generator. The pool starts with ``start`` (scored by the oracle);
+    round r uses the seed ``1000 * seed + r``.
     """
     pool = Pool()
     pool.add(list(start), oracle(list(start)))
     history = []
     for r in range(rounds + 1):
-        if r > 0:
-            weights = rank_weights(np.array(pool.scores), k)
-            weighted_finetune(model, vocab, pool.smiles, weights, steps, seed=seed * 1000 + r)
-        proposals = propose(model, vocab, n_propose, seed=seed * 1000 + r)
-        history.append({"round": r, **summarize(proposals, oracle), "pool": len(pool.smiles)})
-        valid = [s for s in proposals if s and is_valid(s)]
-        if valid:
-            pool.add(valid, oracle(valid))
+        _, report = one_round(model, vocab, pool, oracle, k, steps if r else 0, n_propose, 1000 * seed + r)
+        history.append({"round": r, **report})
     return history
+
+
+def evaluate_design(k: float = 0.01, rounds: int = 3, n_propose: int = 200, steps: int = 40, n_start: int = 2000,
+                    seeds: Sequence[int] = (0, 1, 2)) -> dict[str, float]:
+    """The lab's experiment (bench, tests): QED loop with rank weights vs uniform weights, mean over seeds.
+
+    Returns ``score_round0``, ``score_final``, ``score_uniform_final`` (mean QED of valid proposals)
+    and ``validity_final``, each averaged over ``seeds``, starting every run from the shipped VAE.
+    """
+    from course_utils import data, seqvae, training
+
+    start = data.load_molecules("train", n=n_start).smiles
+    rows: dict[str, list[float]] = {"score_round0": [], "score_final": [], "score_uniform_final": [],
+                                    "validity_final": []}
+    for seed in seeds:
+        for weight_k, name in ((k, "score_final"), (math.inf, "score_uniform_final")):
+            training.seed_everything(seed)
+            model, vocab = seqvae.load_pretrained("smiles_vae")
+            history = run_loop(model, vocab, qed_oracle, start, weight_k, rounds, n_propose, steps, seed)
+            rows[name].append(history[-1]["mean_score"])
+            if name == "score_final":
+                rows["score_round0"].append(history[0]["mean_score"])
+                rows["validity_final"].append(history[-1]["validity"])
+    return {key: float(np.mean(v)) for key, v in rows.items()}

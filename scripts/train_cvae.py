@@ -35,7 +35,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=30.0)
     parser.add_argument("--eval-every", type=float, default=5.0, help="minutes between evaluations")
     parser.add_argument("--init", type=Path, default=ROOT / "course_utils" / "weights" / "smiles_vae.pt",
-                        help="the SMILES VAE checkpoint to start from")
+                        help="the SMILES VAE checkpoint to start from (or a CVAE checkpoint to continue)")
     parser.add_argument("--beta-start", type=float, default=0.05)
     parser.add_argument("--beta-max", type=float, default=0.5)
     parser.add_argument("--lr", type=float, default=3e-4)
@@ -52,7 +52,12 @@ def main() -> None:
     train_set = data.load_molecules("train")
     y, standardizer = data.property_tensor(train_set, CONDITIONS)
     tokens = vocab.encode_batch(train_set.smiles, max_len=base.config.max_len)
-    model = cvae.ConditionalSmilesVAE.from_unconditional(base, len(CONDITIONS), CONDITIONS, standardizer).train()
+    if isinstance(base, cvae.ConditionalSmilesVAE):  # continue training a CVAE checkpoint
+        if base.condition_names != CONDITIONS:
+            raise SystemExit(f"{args.init} is conditioned on {base.condition_names}, not {CONDITIONS}")
+        model = base.train()
+    else:
+        model = cvae.ConditionalSmilesVAE.from_unconditional(base, len(CONDITIONS), CONDITIONS, standardizer).train()
     r = {**RECIPE, "beta_max": args.beta_max, "lr": args.lr}
     loader = seqvae.bucket_batches(tokens, batch_size=r["batch_size"], seed=args.seed, aligned=(y,))
 

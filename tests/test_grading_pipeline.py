@@ -40,6 +40,11 @@ LOSES: dict[str, dict[str, set[str]]] = {
         "partial": {"ks_test"},
         "tamper": {"ridge_test", "path_test"},
     },
+    "lab05_closed_loop_design": {
+        "cheat": {"*"},
+        "partial": {"oracle_test"},
+        "tamper": {"summary_test", "round_test"},
+    },
     "lab06_anomaly_detection": {
         "cheat": {"*"},
         "partial": {"threshold_test"},
