@@ -132,6 +132,24 @@ def bench_latent() -> dict[str, float]:
     return {f"latent.{k}": round(v, 3) for k, v in report.items()}
 
 
+def bench_design() -> dict[str, float]:
+    """Lab 05: 3 rounds of rank-weighted retraining on QED (k = 0.01) vs uniform weights, mean of 3 seeds."""
+    from course_utils import chem, design
+
+    chem.silence_rdkit()
+    return {f"design.{k}": round(v, 3) for k, v in design.evaluate_design().items()}
+
+
+def bench_anomaly() -> dict[str, float]:
+    """Lab 06: NB-VAE deviance vs MSE-VAE on simulated counts, threshold calibrated at alpha = 0.05."""
+    from course_utils import anomaly
+
+    r = anomaly.evaluate_detection()
+    return {"anomaly.fpr_at_0.05": round(r["fpr"], 4), "anomaly.fpr_bound": round(r["fpr_bound"], 4),
+            "anomaly.tpr_at_0.05": round(r["tpr"], 3), "anomaly.auroc_nb": round(r["auroc_nb"], 3),
+            "anomaly.auroc_mse": round(r["auroc_mse"], 3)}
+
+
 def bench_notebooks() -> dict[str, float]:
     """Wall time to execute every solution and lecture notebook (as nbval does), budget 180 s each."""
     import tempfile
@@ -172,6 +190,8 @@ BENCHES: dict[str, Callable[[], dict[str, float]]] = {
     "smiles_vae": bench_smiles_vae,
     "cvae": bench_cvae,
     "latent": bench_latent,
+    "design": bench_design,
+    "anomaly": bench_anomaly,
     "notebooks": bench_notebooks,
     "grading": bench_grading,
 }
