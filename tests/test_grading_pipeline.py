@@ -6,6 +6,7 @@ tests/submissions/<lab>/ (format in its README); the scores each must get are be
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -33,7 +34,8 @@ LOSES: dict[str, dict[str, set[str]]] = {
     "lab03_conditional_vae": {
         "cheat": {"*"},
         "partial": {"evaluation_test"},
-        "tamper": {"standardize_test", "decoder_test"},
+        # condition_vectors calls the (broken) standardize, so its test fails too
+        "tamper": {"standardize_test", "decoder_test", "conditions_test"},
     },
     "lab04_latent_space": {
         "cheat": {"*"},
@@ -52,6 +54,12 @@ LOSES: dict[str, dict[str, set[str]]] = {
         "tamper": {"nb_test", "loss_test", "score_test", "auroc_test"},
     },
 }
+
+
+def tracked(folder: str) -> list[str]:
+    """Paths (relative to the repository) of the files git tracks under ``folder``."""
+    out = subprocess.run(["git", "ls-files", "-z", folder], cwd=gs.ROOT, capture_output=True, check=True)
+    return [p for p in out.stdout.decode().split("\0") if p]
 
 
 def lab_params():
@@ -96,12 +104,15 @@ def auto_cells(lab: str) -> dict[str, float]:
 @pytest.mark.parametrize("lab", lab_params())
 def test_release_is_exactly_what_nbgrader_generates(lab, tmp_path):
     """labs/<lab> must be byte-identical to a fresh `nbgrader generate_assignment` of solutions/<lab>."""
-    (tmp_path / "solutions").mkdir()
-    subprocess.run(["cp", "-r", str(gs.ROOT / "solutions" / lab), str(tmp_path / "solutions")], check=True)
+    # only files under version control: running a solution writes figures (gitignored) next to it
+    for rel in tracked(f"solutions/{lab}"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes((gs.ROOT / rel).read_bytes())
     subprocess.run(["cp", str(gs.ROOT / "nbgrader_config.py"), str(tmp_path)], check=True)
     gs.nbgrader("generate_assignment", lab, "--no-db", "--force", cwd=tmp_path)
     fresh = gs.tree_digest(tmp_path / "labs" / lab)
-    committed = gs.tree_digest(gs.ROOT / "labs" / lab)
+    committed = {str(Path(rel).relative_to(f"labs/{lab}")): hashlib.sha256((gs.ROOT / rel).read_bytes()).hexdigest()
+                 for rel in tracked(f"labs/{lab}")}
     assert fresh == committed, "labs/ drifted from solutions/: run `make release` and commit the result"
 
 
