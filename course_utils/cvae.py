@@ -150,7 +150,8 @@ class ConditionalSmilesVAE(SmilesVAE):
     def sample(self, y: torch.Tensor, temperature: float = 1.0,  # type: ignore[override]
                generator: torch.Generator | None = None, batch_size: int = 500) -> torch.Tensor:
         """One prior draw z ~ N(0, I) per row of y (n, cond_dim), decoded under that condition: ids (n, max_len)."""
-        y = self._check_y(y, y.shape[0] if y.dim() == 2 else -1)
+        check_shape("condition y", y, (None, self.cond_dim))
+        y = self._check_y(y, y.shape[0])
         was_training = self.training
         self.eval()
         z = torch.randn((y.shape[0], self.config.latent_dim), generator=generator)

@@ -13,12 +13,13 @@ Shapes: scores (n,) float; weights (n,) summing to 1.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
+from course_utils import training
 from course_utils.chem import is_valid, properties
 from course_utils.seqvae import SmilesVAE, sequence_loss
 from course_utils.smiles import Vocabulary
@@ -66,6 +67,31 @@ class Pool:
                 seen.add(s)
 
 
+class weighted_batches:  # noqa: N801 (used like a function that returns a loader, as seqvae.bucket_batches)
+    """``n_batches`` batches of token rows drawn with replacement with probability ``weights``, seeded.
+
+    ``tokens`` (n, max_len) padded ids, ``weights`` (n,); each batch is trimmed to its longest
+    sequence. A loader for :func:`course_utils.training.train`.
+    """
+
+    def __init__(self, tokens: torch.Tensor, weights: np.ndarray, batch_size: int, n_batches: int,
+                 seed: int = 0) -> None:
+        if len(weights) != len(tokens):
+            raise ValueError(f"one weight per molecule: {len(weights)} weights for {len(tokens)} molecules")
+        self.tokens, self.batch_size, self.n_batches = tokens, batch_size, n_batches
+        self.weights = torch.as_tensor(np.asarray(weights, dtype=np.float64))
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def __len__(self) -> int:
+        return self.n_batches
+
+    def __iter__(self) -> Iterator[torch.Tensor]:
+        for _ in range(self.n_batches):
+            idx = torch.multinomial(self.weights, self.batch_size, replacement=True, generator=self.generator)
+            batch = self.tokens[idx]
+            yield batch[:, : int((batch != Vocabulary.pad_id).sum(1).max())]
+
+
 def weighted_finetune(model: SmilesVAE, vocab: Vocabulary, smiles: Sequence[str], weights: np.ndarray, steps: int,
                       batch_size: int = 64, lr: float = 3e-4, beta: float = 0.5, seed: int = 0) -> list[float]:
     """Fine-tune ``model`` for ``steps`` steps on batches of ``smiles`` drawn with probability ``weights``.
@@ -74,24 +100,10 @@ def weighted_finetune(model: SmilesVAE, vocab: Vocabulary, smiles: Sequence[str]
     """
     if len(weights) != len(smiles):
         raise ValueError(f"one weight per molecule: {len(weights)} weights for {len(smiles)} molecules")
-    g = torch.Generator().manual_seed(seed)
-    weights = torch.as_tensor(np.asarray(weights, dtype=np.float64))
-    tokens = vocab.encode_batch(list(smiles))
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    model.train()
-    losses = []
-    for _ in range(steps):
-        idx = torch.multinomial(weights, batch_size, replacement=True, generator=g)
-        batch = tokens[idx]
-        batch = batch[:, : int((batch != Vocabulary.pad_id).sum(1).max())].to(model.device)
-        loss = sequence_loss(model, batch, beta).loss
-        optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        losses.append(loss.item())
-    model.eval()
-    return losses
+    loader = weighted_batches(vocab.encode_batch(list(smiles)), weights, batch_size, steps, seed)
+    history = training.train(model, loader, sequence_loss, max_steps=steps, lr=lr, beta=beta, clip_grad_norm=1.0,
+                             device=model.device, progress=False)
+    return history.loss
 
 
 def propose(model: SmilesVAE, vocab: Vocabulary, n: int, seed: int, temperature: float = 1.0) -> list[str]:
@@ -153,7 +165,7 @@ def evaluate_design(k: float = 0.01, rounds: int = 3, n_propose: int = 200, step
     Returns ``score_round0``, ``score_final``, ``score_uniform_final`` (mean QED of valid proposals)
     and ``validity_final``, each averaged over ``seeds``, starting every run from the shipped VAE.
     """
-    from course_utils import data, seqvae, training
+    from course_utils import data, seqvae
 
     start = data.load_molecules("train", n=n_start).smiles
     rows: dict[str, list[float]] = {"score_round0": [], "score_final": [], "score_uniform_final": [],
