@@ -150,6 +150,16 @@ def bench_anomaly() -> dict[str, float]:
             "anomaly.auroc_mse": round(r["auroc_mse"], 3)}
 
 
+def bench_collapse() -> dict[str, float]:
+    """Lab 07: linear VAE vs its closed form over a sweep of decoder noise (beta = 1, 2); image-VAE traversal."""
+    from course_utils import collapse
+
+    r = collapse.evaluate_collapse()
+    return {"collapse.closed_form_max_rel_err": round(r["closed_form_max_rel_err"], 5),
+            "collapse.active_counts_match": r["active_counts_match"],
+            "collapse.traversal_spearman": round(r["traversal_spearman"], 3)}
+
+
 def bench_notebooks() -> dict[str, float]:
     """Wall time to execute every solution and lecture notebook (as nbval does), budget 180 s each."""
     import tempfile
@@ -192,6 +202,7 @@ BENCHES: dict[str, Callable[[], dict[str, float]]] = {
     "latent": bench_latent,
     "design": bench_design,
     "anomaly": bench_anomaly,
+    "collapse": bench_collapse,
     "notebooks": bench_notebooks,
     "grading": bench_grading,
 }

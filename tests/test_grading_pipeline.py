@@ -53,6 +53,12 @@ LOSES: dict[str, dict[str, set[str]]] = {
         # the Poisson "NB" also breaks the loss and score pieces built on it
         "tamper": {"nb_test", "loss_test", "score_test", "auroc_test"},
     },
+    "lab07_collapse_disentanglement": {
+        "cheat": {"*"},
+        # the loss is built on expected_reconstruction, so it loses its points too
+        "partial": {"expectation_test", "loss_test"},
+        "tamper": {"optimum_test", "traverse_test"},
+    },
 }
 
 
