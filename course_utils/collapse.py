@@ -28,7 +28,7 @@ Shapes: data x (n, d); latents (n, k); eigenvalues (d,); images (n, size * size)
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -64,7 +64,8 @@ def empirical_eigenvalues(x: torch.Tensor) -> np.ndarray:
     return np.sort(np.linalg.eigvalsh(cov))[::-1].copy()
 
 
-def spectrum_data(eigenvalues: np.ndarray, n: int, seed: int = 0, mean: float = 3.0) -> tuple[torch.Tensor, torch.Tensor]:
+def spectrum_data(eigenvalues: np.ndarray, n: int, seed: int = 0,
+                  mean: float = 3.0) -> tuple[torch.Tensor, torch.Tensor]:
     """``n`` Gaussian samples (n, d) whose covariance has these eigenvalues along a random orthonormal basis.
 
     Returns (x float32 with ``mean`` in every coordinate, basis (d, d) whose columns are the directions).
