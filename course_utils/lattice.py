@@ -133,6 +133,26 @@ def mode_basis(mask: torch.Tensor) -> torch.Tensor:
     return vecs[:, -r:].T.contiguous()
 
 
+def plane_waves(mask: torch.Tensor) -> torch.Tensor:
+    """The canonical real plane waves of the modes in ``mask`` (L, L): for each pair {k, -k} the unit
+    vectors cos(k.x) and (unless k = -k) sin(k.x); rows of an (r, L * L) float64 tensor, orthonormal."""
+    L = mask.shape[0]
+    check_shape("mask", mask, (L, L))
+    grid = torch.stack(torch.meshgrid(torch.arange(L), torch.arange(L), indexing="ij")).double()  # (2, L, L)
+    waves, seen = [], set()
+    for n1, n2 in mask.nonzero().tolist():
+        partner = ((-n1) % L, (-n2) % L)
+        if partner in seen:
+            continue
+        seen.add((n1, n2))
+        phase = 2 * math.pi * (n1 * grid[0] + n2 * grid[1]) / L
+        waves.append(torch.cos(phase))
+        if partner != (n1, n2):
+            waves.append(torch.sin(phase))
+    out = torch.stack(waves).reshape(len(waves), L * L)
+    return out / out.norm(dim=1, keepdim=True)
+
+
 def subspace_overlap(a: torch.Tensor, b: torch.Tensor) -> float:
     """Mean squared cosine of the principal angles between the row spaces of a (p, d) and b (q, d).
 
@@ -155,7 +175,7 @@ def active_directions(model: torch.nn.Module, x: torch.Tensor, threshold: float 
     return model.decoder.weight.detach().T[kl > threshold]
 
 
-def evaluate_rg(L: int = 16, mass: float = 0.3, n: int = 5000, seed: int = 0) -> dict[str, float]:
+def evaluate_rg(L: int = 16, mass: float = 0.3, n: int = 3000, seed: int = 0) -> dict[str, float]:
     """The lab's measured results at sigma^2 between the 3rd and 4th shells' lambda: fraction of the decoder
     directions' power in the kept modes, active vs expected latents, overlap with the kept subspace."""
     from course_utils.collapse import LinearVAE

@@ -160,6 +160,16 @@ def bench_collapse() -> dict[str, float]:
             "collapse.traversal_spearman": round(r["traversal_spearman"], 3)}
 
 
+def bench_rg() -> dict[str, float]:
+    """Lab 08: linear VAE on 3,000 exact free-field samples (16 x 16, m = 0.3), sigma^2 between shells 2 and 3."""
+    from course_utils import lattice
+
+    r = lattice.evaluate_rg()
+    return {"rg.low_k_power_fraction": round(r["low_k_power_fraction"], 4), "rg.active_latents": r["active_latents"],
+            "rg.expected_active_latents": r["expected_active_latents"],
+            "rg.subspace_overlap": round(r["subspace_overlap"], 4)}
+
+
 def bench_notebooks() -> dict[str, float]:
     """Wall time to execute every solution and lecture notebook (as nbval does), budget 180 s each."""
     import tempfile
@@ -203,6 +213,7 @@ BENCHES: dict[str, Callable[[], dict[str, float]]] = {
     "design": bench_design,
     "anomaly": bench_anomaly,
     "collapse": bench_collapse,
+    "rg": bench_rg,
     "notebooks": bench_notebooks,
     "grading": bench_grading,
 }

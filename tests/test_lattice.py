@@ -70,6 +70,15 @@ def test_mode_basis_spans_the_kept_plane_waves():
         lattice.mode_basis(asym)
 
 
+def test_plane_waves_are_an_orthonormal_basis_of_the_same_span():
+    mask = lattice.kept_modes(8, 0.3, 1.0)
+    waves = lattice.plane_waves(mask)
+    assert waves.shape == (5, 64)
+    torch.testing.assert_close(waves @ waves.T, torch.eye(5, dtype=torch.float64), atol=1e-10, rtol=0)
+    assert lattice.subspace_overlap(waves, lattice.mode_basis(mask)) == pytest.approx(1.0)
+    np.testing.assert_allclose(waves[0].numpy(), 1 / 8), "k = 0 is the constant"
+
+
 def test_subspace_overlap_matches_scipy_principal_angles():
     rng = np.random.default_rng(1)
     a, b = rng.normal(size=(3, 10)), rng.normal(size=(5, 10))
