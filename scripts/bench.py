@@ -170,6 +170,18 @@ def bench_rg() -> dict[str, float]:
             "rg.subspace_overlap": round(r["subspace_overlap"], 4)}
 
 
+def bench_crystal() -> dict[str, float]:
+    """Lab 09: CrystalVAE on 4,000 synthetic crystals (40 epochs); 10^4 decoded cells, 1,000 distance checks."""
+    from course_utils import crystal
+
+    r = crystal.evaluate_crystals()
+    return {"crystal.positive_volume_rate": r["positive_volume_rate"],
+            "crystal.min_distance_ok_rate": round(r["min_distance_ok_rate"], 3),
+            "crystal.min_distance_angstrom": 1.5,
+            "crystal.train_min_distance": round(r["train_min_distance"], 3),
+            "crystal.test_rms_position_error": round(r["test_rms_position_error"], 4)}
+
+
 def bench_notebooks() -> dict[str, float]:
     """Wall time to execute every solution and lecture notebook (as nbval does), budget 180 s each."""
     import tempfile
@@ -214,6 +226,7 @@ BENCHES: dict[str, Callable[[], dict[str, float]]] = {
     "anomaly": bench_anomaly,
     "collapse": bench_collapse,
     "rg": bench_rg,
+    "crystal": bench_crystal,
     "notebooks": bench_notebooks,
     "grading": bench_grading,
 }

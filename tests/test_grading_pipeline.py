@@ -65,6 +65,12 @@ LOSES: dict[str, dict[str, set[str]]] = {
         # the sampler is built on the (broken) spectrum, so it loses its points too
         "tamper": {"spectrum_test", "sampler_test", "overlap_test"},
     },
+    "lab09_crystal_vae": {
+        "cheat": {"*"},
+        # the loss is built on the (broken) minimum image, so it loses its points too
+        "partial": {"image_test", "loss_test"},
+        "tamper": {"lattice_test", "distance_test"},
+    },
 }
 
 
