@@ -182,6 +182,20 @@ def bench_crystal() -> dict[str, float]:
             "crystal.test_rms_position_error": round(r["test_rms_position_error"], 4)}
 
 
+def bench_privacy() -> dict[str, float]:
+    """Lab 10: relatives-average attack of a genotype VAE (5,000-person panel, 2,000 trios), with and without linkage."""
+    from course_utils import privacy
+
+    r, free = privacy.evaluate_privacy(linked=True), privacy.evaluate_privacy(linked=False)
+    return {"privacy.attack_concordance": round(r["attack_concordance"], 4),
+            "privacy.baseline_concordance": round(r["baseline_concordance"], 4),
+            "privacy.mendel_ceiling": round(r["mendel_ceiling"], 4),
+            "privacy.one_parent_concordance": round(r["one_parent_concordance"], 4),
+            "privacy.unlinked.attack_concordance": round(free["attack_concordance"], 4),
+            "privacy.unlinked.baseline_concordance": round(free["baseline_concordance"], 4),
+            "privacy.unlinked.mendel_ceiling": round(free["mendel_ceiling"], 4)}
+
+
 def bench_notebooks() -> dict[str, float]:
     """Wall time to execute every solution and lecture notebook (as nbval does), budget 180 s each."""
     import tempfile
@@ -227,6 +241,7 @@ BENCHES: dict[str, Callable[[], dict[str, float]]] = {
     "collapse": bench_collapse,
     "rg": bench_rg,
     "crystal": bench_crystal,
+    "privacy": bench_privacy,
     "notebooks": bench_notebooks,
     "grading": bench_grading,
 }
