@@ -183,7 +183,7 @@ def bench_crystal() -> dict[str, float]:
 
 
 def bench_privacy() -> dict[str, float]:
-    """Lab 10: relatives-average attack of a genotype VAE (5,000-person panel, 2,000 trios), with and without linkage."""
+    """Lab 10: relatives-average attack of a genotype VAE (5,000-person panel, 2,000 trios), with/without linkage."""
     from course_utils import privacy
 
     r, free = privacy.evaluate_privacy(linked=True), privacy.evaluate_privacy(linked=False)
