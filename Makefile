@@ -29,7 +29,7 @@ STAMP := $(VENV)/.installed
 
 LAB ?= *
 
-.PHONY: help setup lab test test-fast lint release autograde integrity feedback grades bench clean
+.PHONY: help setup lab test test-fast test-gpu check lint release autograde integrity feedback grades bench clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ test: setup ## the whole test suite, on both cores
 
 test-fast: setup ## unit tests only (no slow tests), under 2 minutes
 	$(BIN)/python -m pytest -n auto -m "not slow" $(PYTEST_ARGS)
+
+check: setup ## self-study: run one lab's visible tests, report per question (LAB=lab02, or NB=path/to/notebook.ipynb)
+	$(BIN)/python -m course_utils.selfcheck "$(if $(NB),$(NB),$(LAB))"
 
 lint: setup ## ruff on code and notebooks
 	$(BIN)/ruff check .

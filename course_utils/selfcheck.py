@@ -1,0 +1,145 @@
+"""Self-study check: run a lab notebook's visible tests and report question by question.
+
+    python -m course_utils.selfcheck labs/lab02_smiles_vae/lab02_smiles_vae.ipynb
+    make check LAB=lab02
+
+The notebook is copied to a temporary folder and executed there in a fresh kernel (with
+``NBGRADER_EXECUTION=validate``, so training cells use their short grading budgets); your file
+is never changed. Each graded test cell is reported as passed, failed (with the test's own
+message, which says what was expected) or not answered (its answer cell still raises
+``NotImplementedError``). Hidden tests run only when an instructor grades: passing every visible
+test is necessary, not sufficient. Exit status 0 when every visible test passes, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Question:
+    """One graded cell of a notebook and what happened to it."""
+
+    grade_id: str
+    points: float
+    status: str  # "pass", "fail", "not answered", "not run", or "hand-graded"
+    message: str = ""
+
+
+def _meta(cell: nbformat.NotebookNode) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def find_notebook(lab: str) -> Path:
+    """``lab`` is a notebook path, a lab folder, or a name prefix such as ``lab02`` (searched in labs/)."""
+    path = Path(lab)
+    if path.is_file():
+        return path
+    if path.is_dir():
+        found = sorted(path.glob("*.ipynb"))
+    else:
+        found = sorted((ROOT / "labs").glob(f"{lab}*/*.ipynb"))
+    found = [p for p in found if ".ipynb_checkpoints" not in p.parts]
+    if len(found) != 1:
+        names = sorted(p.name for p in (ROOT / "labs").iterdir() if p.is_dir())
+        raise SystemExit(f"expected one notebook for {lab!r}, found {len(found)}; labs are: {', '.join(names)}")
+    return found[0]
+
+
+def _error_message(cell: nbformat.NotebookNode) -> str | None:
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "error":
+            text = f"{out.get('ename', 'Error')}: {out.get('evalue', '')}".strip()
+            return text if len(text) < 600 else text[:600] + " ..."
+    return None
+
+
+def check(notebook: Path, timeout: int = 300) -> list[Question]:
+    """Execute a copy of ``notebook`` and classify every graded cell (see the module docstring)."""
+    nb = nbformat.read(notebook, as_version=4)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp) / notebook.name
+        shutil.copy(notebook, work)
+        nb = nbformat.read(work, as_version=4)
+        saved = os.environ.get("NBGRADER_EXECUTION")
+        os.environ["NBGRADER_EXECUTION"] = "validate"
+        try:
+            client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+                                    resources={"metadata": {"path": tmp}})
+            client.execute()
+        finally:
+            if saved is None:
+                os.environ.pop("NBGRADER_EXECUTION", None)
+            else:
+                os.environ["NBGRADER_EXECUTION"] = saved
+    questions: list[Question] = []
+    unanswered = False
+    setup_failed = None
+    for cell in nb.cells:
+        meta = _meta(cell)
+        if meta.get("solution") and cell.cell_type == "code":
+            unanswered = "NotImplementedError" in (_error_message(cell) or "")
+        if meta.get("locked") and not meta.get("grade") and cell.cell_type == "code" and _error_message(cell):
+            setup_failed = setup_failed or f"locked cell {meta.get('grade_id')} failed: {_error_message(cell)}"
+        if not meta.get("grade"):
+            continue
+        points = float(meta.get("points", 0))
+        if cell.cell_type == "markdown":
+            questions.append(Question(meta.get("grade_id", "?"), points, "hand-graded",
+                                      "graded by your instructor; compare with the solution after you have tried"))
+            continue
+        error = _error_message(cell)
+        if "execution_count" in cell and cell.get("execution_count") is None and not cell.get("outputs"):
+            status, message = "not run", setup_failed or "the notebook stopped before this cell"
+        elif error is None:
+            status, message = "pass", ""
+        elif unanswered or "NotImplementedError" in error:
+            status, message = "not answered", "the answer cell above still raises NotImplementedError"
+        else:
+            status, message = "fail", error
+        questions.append(Question(meta.get("grade_id", "?"), points, status, message))
+    return questions
+
+
+def report(notebook: Path, questions: list[Question]) -> str:
+    """A plain-text, per-question report."""
+    tested = [q for q in questions if q.status != "hand-graded"]
+    passed = [q for q in tested if q.status == "pass"]
+    lines = [f"{notebook.name}: {len(passed)} of {len(tested)} tested questions pass the visible tests "
+             f"({sum(q.points for q in passed):g} of {sum(q.points for q in tested):g} points)"]
+    for q in questions:
+        tag = {"pass": "PASS", "fail": "FAIL", "not answered": "TODO", "not run": "SKIP",
+               "hand-graded": "HAND"}[q.status]
+        line = f"  {tag:4}  {q.grade_id} ({q.points:g} pt{'s' if q.points != 1 else ''})"
+        if q.message:
+            line += f": {q.message}"
+        lines.append(line)
+    lines.append("Hidden tests run when your instructor grades: passing the visible ones is necessary, not sufficient.")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("lab", help="a notebook path, a lab folder, or a lab name prefix such as lab02")
+    parser.add_argument("--timeout", type=int, default=300, help="seconds allowed per cell")
+    args = parser.parse_args(argv)
+    notebook = find_notebook(args.lab)
+    print(f"checking {notebook} (a copy runs in a fresh kernel; your file is not changed) ...", flush=True)
+    questions = check(notebook, timeout=args.timeout)
+    print(report(notebook, questions))
+    return 0 if all(q.status in ("pass", "hand-graded") for q in questions) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
