@@ -56,6 +56,11 @@ test: setup ## the whole test suite, on both cores
 test-fast: setup ## unit tests only (no slow tests), under 2 minutes
 	$(BIN)/python -m pytest -n auto -m "not slow" $(PYTEST_ARGS)
 
+GPU_NOTEBOOKS ?= solutions lectures
+test-gpu: setup ## the solution and lecture notebooks under nbval on CUDA (COURSE_DEVICE=cpu: the same run on CPU)
+	COURSE_DEVICE=$${COURSE_DEVICE:-cuda} $(BIN)/python -m pytest -n 0 --durations=0 \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg $(GPU_NOTEBOOKS) $(PYTEST_ARGS)
+
 check: setup ## self-study: run one lab's visible tests, report per question (LAB=lab02, or NB=path/to/notebook.ipynb)
 	$(BIN)/python -m course_utils.selfcheck "$(if $(NB),$(NB),$(LAB))"
 

@@ -3,10 +3,10 @@
 import hashlib
 import subprocess
 
+import grading_sandbox as gs
 import nbformat
 import pytest
 
-import grading_sandbox as gs
 from course_utils import selfcheck
 
 LAB = "lab06_anomaly_detection"
