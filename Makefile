@@ -29,7 +29,7 @@ STAMP := $(VENV)/.installed
 
 LAB ?= *
 
-.PHONY: help setup lab test test-fast test-gpu check lint release autograde integrity feedback grades bench clean
+.PHONY: help setup lab test test-fast test-gpu check colab lint release autograde integrity feedback grades bench clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -71,6 +71,10 @@ release: setup ## regenerate labs/ (student notebooks) from solutions/ with nbgr
 	@shopt -s nullglob; for d in solutions/*/; do a=$$(basename $$d); \
 		echo "nbgrader generate_assignment $$a"; \
 		$(BIN)/nbgrader generate_assignment "$$a" --no-db --force --log-level=ERROR || exit 1; done
+
+colab: setup ## refresh the Colab badge and install cell of every notebook (URL: pyproject Repository), then release
+	$(BIN)/python scripts/colab.py
+	$(MAKE) --no-print-directory release
 
 autograde: setup ## grade submitted/<student>/<lab>/ (LAB=<lab> for one lab), then run the integrity scan
 	@# record the lab's cells in gradebook.db (autograde restores locked and test cells from it)
