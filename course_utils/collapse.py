@@ -355,6 +355,7 @@ def evaluate_collapse(seed: int = 0) -> dict[str, float]:
     model = vae.VAE(images.shape[1], [256], 8)
     training.train(model, data.make_loader(images, batch_size=128), training.vae_loss("bernoulli"),
                    epochs=15, lr=2e-3, progress=False)
+    model.cpu()  # trained on the course device (a GPU if present); analysed on the CPU
     with torch.no_grad():
         mu = model.encoder(images)[0]
     direction = severity_direction(mu, severity)

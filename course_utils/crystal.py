@@ -247,6 +247,7 @@ def evaluate_crystals(seed: int = 0, epochs: int = 40, n_train: int = 4000, min_
     model = CrystalVAE()
     history = training.train(model, data.make_loader(train["lattice"], train["frac"], batch_size=64), crystal_loss,
                              epochs=epochs, lr=1e-3, beta=0.1, progress=False)
+    model.cpu()  # trained on the course device (a GPU if present); analysed on the CPU
     g = torch.Generator().manual_seed(seed)
     lat, frac = model.sample(10_000, generator=g)
     random_raw = lattice_from_raw(10 * torch.randn(10_000, 6, generator=g))

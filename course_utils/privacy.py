@@ -191,7 +191,7 @@ def train_genotype_vae(genotypes: torch.Tensor, epochs: int = 20, beta: float = 
     model = GenotypeVAE(genotypes.shape[1], latent_dim=latent_dim)
     training.train(model, data.make_loader(genotypes, batch_size=128),
                    lambda m, b, beta_: genotype_loss(m, b[0], beta_), epochs=epochs, lr=1e-3, beta=beta, progress=False)
-    return model
+    return model.cpu()  # trained on the course device (a GPU if present); returned on the CPU
 
 
 def evaluate_privacy(seed: int = 0, linked: bool = True, n_panel: int = 5000, n_trios: int = 2000,

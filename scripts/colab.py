@@ -14,10 +14,10 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import tomllib
 from pathlib import Path
 
 import nbformat
+import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 BADGE_ID, SETUP_ID = "colab-badge", "colab-setup"

@@ -6,10 +6,9 @@ import subprocess
 import sys
 import textwrap
 
+import grading_sandbox as gs
 import nbformat
 import pytest
-
-import grading_sandbox as gs
 
 NOTEBOOKS = (sorted((gs.ROOT / "lectures").glob("*.ipynb")) + sorted((gs.ROOT / "solutions").glob("*/*.ipynb"))
              + sorted((gs.ROOT / "labs").glob("*/*.ipynb")))

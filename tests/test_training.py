@@ -102,3 +102,14 @@ def test_moving_average_matches_a_direct_mean():
     vals = [1.0, 2.0, 6.0, 3.0, 8.0]
     got = training.moving_average(vals, window=2)
     assert list(got) == [1.0, 1.5, 4.0, 4.5, 5.5]
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs an NVIDIA GPU")
+def test_labs_07_to_10_train_on_the_gpu_and_analyse_on_the_cpu(monkeypatch):
+    """training.train moves models to COURSE_DEVICE; the lab helpers must hand them back on the CPU."""
+    from course_utils import crystal, privacy
+
+    monkeypatch.setenv("COURSE_DEVICE", "cuda")
+    assert crystal.evaluate_crystals(epochs=1, n_train=256)["positive_volume_rate"] == 1.0
+    r = privacy.evaluate_privacy(n_panel=256, n_trios=32, epochs=1)
+    assert 0.0 <= r["attack_concordance"] <= 1.0
