@@ -117,8 +117,10 @@ def min_interatomic_distance(lattice: torch.Tensor, frac: torch.Tensor) -> torch
     diff = diff - torch.round(diff)
     images = diff[:, :, :, None, :] + SHIFTS.to(diff)[None, None, None]  # (B, N, N, 27, 3)
     dist = ((images @ lattice[:, None, None]) ** 2).sum(-1).sqrt()  # (B, N, N, 27)
-    zero = (images.abs().sum(-1) < 1e-12)  # an atom against itself without a shift
-    dist = dist.masked_fill(zero, float("inf"))
+    # an atom against itself without a shift (two distinct atoms at one spot must still count as 0)
+    same_atom = torch.eye(n, dtype=torch.bool, device=frac.device)[None, :, :, None]
+    no_shift = (SHIFTS == 0).all(-1).to(frac.device)[None, None, None, :]
+    dist = dist.masked_fill(same_atom & no_shift, float("inf"))
     return dist.reshape(b, -1).min(1).values
 
 

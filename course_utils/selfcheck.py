@@ -67,7 +67,6 @@ def _error_message(cell: nbformat.NotebookNode) -> str | None:
 
 def check(notebook: Path, timeout: int = 300) -> list[Question]:
     """Execute a copy of ``notebook`` and classify every graded cell (see the module docstring)."""
-    nb = nbformat.read(notebook, as_version=4)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / notebook.name
         shutil.copy(notebook, work)

@@ -80,6 +80,8 @@ def test_min_image_equals_a_brute_force_search_on_skewed_cells_where_rounding_fa
 def test_min_interatomic_distance_against_brute_force_including_self_images():
     one_atom = crystal.min_interatomic_distance((3.0 * torch.eye(3))[None], torch.zeros(1, 1, 3))
     assert one_atom.item() == pytest.approx(3.0), "a lone atom's nearest neighbour is its own image"
+    stacked = crystal.min_interatomic_distance((3.0 * torch.eye(3))[None], torch.tensor([[[0.2, 0.3, 0.4]] * 2]))
+    assert stacked.item() == 0.0, "two distinct atoms on the same spot are at distance 0"
     rng = np.random.default_rng(3)
     cells = random_cells(50, rng)
     frac = rng.uniform(0, 1, (len(cells), 4, 3))
