@@ -4,6 +4,7 @@ Instructors: `make release`, `make autograde`, `make feedback`, `make grades` (s
 """
 
 from nbgrader.converters.autograde import Autograde
+from nbgrader.coursedir import CourseDirectory
 
 from course_utils.autograde import CrashSafeExecute
 
@@ -22,3 +23,6 @@ c.Autograde.autograde_preprocessors = [
     CrashSafeExecute if p.__name__ == "Execute" else p
     for p in Autograde.class_traits()["autograde_preprocessors"].default()
 ]
+# Figures a solution run saves next to its notebook (lab 04's t-SNE map, lab 07's film strip) are
+# outputs, not course material: never copy them into labs/ or a student's release.
+c.CourseDirectory.ignore = [*CourseDirectory.class_traits()["ignore"].default(), "*.png"]

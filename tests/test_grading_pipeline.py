@@ -131,6 +131,8 @@ def test_release_is_exactly_what_nbgrader_generates(lab, tmp_path):
     for rel in tracked(f"solutions/{lab}"):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_bytes((gs.ROOT / rel).read_bytes())
+    # a figure a solution run leaves beside its notebook must not travel into the release
+    (tmp_path / "solutions" / lab / "figure_from_a_run.png").write_bytes(b"\x89PNG not course material")
     subprocess.run(["cp", str(gs.ROOT / "nbgrader_config.py"), str(tmp_path)], check=True)
     gs.nbgrader("generate_assignment", lab, "--no-db", "--force", cwd=tmp_path)
     fresh = gs.tree_digest(tmp_path / "labs" / lab)
