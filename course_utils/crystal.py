@@ -172,9 +172,10 @@ def synthetic_crystals(n: int, seed: int = 0, noise: float = 0.01) -> dict[str, 
         else:
             params = (*rng.uniform(3.6, 4.6, 3), 90, rng.uniform(100, 115), 90)
         lat = _cell(*params) @ (np.eye(3) + rng.uniform(-0.02, 0.02, (3, 3)))
-        lattices[i] = np.linalg.cholesky(lat @ lat.T)  # lower triangular, same lengths and angles
+        lattices[i] = lat
         fracs[i] = np.mod(np.array(_BASES[name]) + noise * rng.normal(size=(N_ATOMS, 3)), 1.0)
-    return {"lattice": torch.tensor(lattices, dtype=torch.float32), "frac": torch.tensor(fracs, dtype=torch.float32),
+    lower = lower_triangular(torch.tensor(lattices))  # rotated to the standard form, same lengths and angles
+    return {"lattice": lower.float(), "frac": torch.tensor(fracs, dtype=torch.float32),
             "family": torch.tensor(family)}
 
 

@@ -188,8 +188,8 @@ def evaluate_rg(L: int = 16, mass: float = 0.3, n: int = 3000, seed: int = 0) ->
     model.fit(x)
     directions = active_directions(model, x)
     mask = kept_modes(L, mass, sigma2)
-    power = (torch.fft.fft2(directions.double().reshape(-1, L, L) / directions.norm(dim=1)[:, None, None]).abs() ** 2)
-    return {"low_k_power_fraction": float(power[:, mask].sum() / power.sum()),
+    kept_shells = torch.unique(shells(L)[0][mask])  # lambda depends on k only through its shell
+    return {"low_k_power_fraction": float(shell_power(directions, L)[kept_shells].sum()),
             "active_latents": float(len(directions)),
             "expected_active_latents": float(expected_active_latents(L, mass, sigma2)),
             "subspace_overlap": subspace_overlap(directions, mode_basis(mask)),

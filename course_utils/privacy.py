@@ -23,6 +23,7 @@ genotype probabilities (..., n_snps, 3); VAE logits (n, n_snps, 3).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +31,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from course_utils.training import TrainingHistory
 from course_utils.vae import check_shape, kl_divergence, mlp, reparameterize
 
 
@@ -183,15 +185,22 @@ def relatives_attack(model: GenotypeVAE, relatives: list[torch.Tensor]) -> torch
 
 
 def train_genotype_vae(genotypes: torch.Tensor, epochs: int = 20, beta: float = 0.3, seed: int = 0,
-                       latent_dim: int = 64) -> GenotypeVAE:
-    """Adam (lr 1e-3, batches of 128) on the reference panel ``genotypes``; returns the trained model."""
+                       latent_dim: int = 64, loss_fn: Callable[..., tuple] = genotype_loss
+                       ) -> tuple[GenotypeVAE, TrainingHistory]:
+    """Seeded Adam (lr 1e-3, batches of 128) on the reference panel ``genotypes``.
+
+    ``loss_fn(model, genotypes, beta) -> (loss, reconstruction, kl)`` (default :func:`genotype_loss`;
+    lab 10 passes the student's). Trains on the course device (a GPU if present) and returns
+    (model on the CPU in eval mode, training history).
+    """
     from course_utils import data, training
 
     training.seed_everything(seed)
     model = GenotypeVAE(genotypes.shape[1], latent_dim=latent_dim)
-    training.train(model, data.make_loader(genotypes, batch_size=128),
-                   lambda m, b, beta_: genotype_loss(m, b[0], beta_), epochs=epochs, lr=1e-3, beta=beta, progress=False)
-    return model.cpu()  # trained on the course device (a GPU if present); returned on the CPU
+    history = training.train(model, data.make_loader(genotypes, batch_size=128),
+                             lambda m, b, beta_: loss_fn(m, b[0], beta_), epochs=epochs, lr=1e-3, beta=beta,
+                             progress=False)
+    return model.cpu().eval(), history
 
 
 def evaluate_privacy(seed: int = 0, linked: bool = True, n_panel: int = 5000, n_trios: int = 2000,
@@ -201,7 +210,7 @@ def evaluate_privacy(seed: int = 0, linked: bool = True, n_panel: int = 5000, n_
     sim = FamilySimulator(linked=linked, seed=seed)
     panel = sim.genotypes(sim.founders(n_panel, seed=seed + 1))
     trios = sim.trios(n_trios, seed=seed + 2)
-    model = train_genotype_vae(panel, epochs=epochs, seed=seed)
+    model, _ = train_genotype_vae(panel, epochs=epochs, seed=seed)
     child = trios["child"]
     return {"attack_concordance": concordance(relatives_attack(model, [trios["mother"], trios["father"]]), child),
             "one_parent_concordance": concordance(relatives_attack(model, [trios["mother"]]), child),

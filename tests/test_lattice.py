@@ -76,7 +76,7 @@ def test_plane_waves_are_an_orthonormal_basis_of_the_same_span():
     assert waves.shape == (5, 64)
     torch.testing.assert_close(waves @ waves.T, torch.eye(5, dtype=torch.float64), atol=1e-10, rtol=0)
     assert lattice.subspace_overlap(waves, lattice.mode_basis(mask)) == pytest.approx(1.0)
-    np.testing.assert_allclose(waves[0].numpy(), 1 / 8), "k = 0 is the constant"
+    np.testing.assert_allclose(waves[0].numpy(), 1 / 8)  # k = 0 is the constant wave
 
 
 def test_subspace_overlap_matches_scipy_principal_angles():
