@@ -16,12 +16,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from course_utils.smiles import Vocabulary
+
+if TYPE_CHECKING:
+    from course_utils.grammar import SmilesGrammar
 from course_utils.vae import ELBOTerms, check_shape, negative_elbo, reparameterize
 
 
@@ -96,36 +100,41 @@ class SmilesVAE(nn.Module):
 
     @torch.no_grad()
     def generate(self, z: torch.Tensor, temperature: float = 1.0, max_len: int | None = None,
-                 generator: torch.Generator | None = None) -> torch.Tensor:
+                 generator: torch.Generator | None = None, grammar: SmilesGrammar | None = None) -> torch.Tensor:
         """Decode latent vectors token by token: z (n, latent) -> ids (n, max_len) starting with <bos>.
 
         ``temperature=0`` is greedy (most likely token); otherwise tokens are sampled from
-        softmax(logits / temperature). Decoding stops once every row has produced <eos>.
+        softmax(logits / temperature). Decoding stops once every row has produced <eos>. With a
+        ``grammar`` (:class:`course_utils.grammar.SmilesGrammar`) only tokens it allows are drawn.
         """
         z = z.to(self.device)
         return autoregressive_decode(lambda token, hidden: self.decode(z, token, hidden), z.shape[0], self.device,
-                                     temperature, max_len or self.config.max_len, generator)
+                                     temperature, max_len or self.config.max_len, generator, grammar)
 
     @torch.no_grad()
     def sample(self, n: int, temperature: float = 1.0, generator: torch.Generator | None = None,
-               batch_size: int = 500) -> torch.Tensor:
-        """Decode ``n`` draws from the prior N(0, I): ids (n, max_len)."""
+               batch_size: int = 500, grammar: SmilesGrammar | None = None) -> torch.Tensor:
+        """Decode ``n`` draws from the prior N(0, I): ids (n, max_len) (``grammar``: see :meth:`generate`)."""
         was_training = self.training
         self.eval()
         z = torch.randn((n, self.config.latent_dim), generator=generator)
-        chunks = [self.generate(z[i:i + batch_size], temperature, generator=generator) for i in range(0, n, batch_size)]
+        # grammar only when given, so subclasses whose generate() predates it (lab 02's StudentVAE) still work
+        extra = {"grammar": grammar} if grammar is not None else {}
+        chunks = [self.generate(z[i:i + batch_size], temperature, generator=generator, **extra)
+                  for i in range(0, n, batch_size)]
         self.train(was_training)
         return torch.cat(chunks)
 
     @torch.no_grad()
-    def reconstruct(self, tokens: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
-        """Greedy decoding of each sequence's mean encoding: ids (n, max_len)."""
+    def reconstruct(self, tokens: torch.Tensor, batch_size: int = 500,
+                    grammar: SmilesGrammar | None = None) -> torch.Tensor:
+        """Greedy decoding of each sequence's mean encoding: ids (n, max_len) (``grammar``: see :meth:`generate`)."""
         was_training = self.training
         self.eval()
         chunks = []
         for i in range(0, tokens.shape[0], batch_size):
             mu, _ = self.encode(tokens[i:i + batch_size].to(self.device))
-            chunks.append(self.generate(mu, temperature=0.0))
+            chunks.append(self.generate(mu, temperature=0.0, **({"grammar": grammar} if grammar is not None else {})))
         self.train(was_training)
         return torch.cat(chunks)
 
@@ -148,15 +157,20 @@ def sequence_loss(model: SmilesVAE, batch: torch.Tensor | tuple, beta: float) ->
 
 def autoregressive_decode(step: Callable[[torch.Tensor, torch.Tensor | None], tuple[torch.Tensor, torch.Tensor]],
                           n: int, device: torch.device, temperature: float, max_len: int,
-                          generator: torch.Generator | None = None) -> torch.Tensor:
+                          generator: torch.Generator | None = None,
+                          grammar: SmilesGrammar | None = None) -> torch.Tensor:
     """The sampling loop shared by the VAE and the conditional VAE: ids (n, max_len), <bos> first.
 
     ``step(token (n, 1), hidden) -> (logits (n, 1, vocab), hidden)`` runs one decoder step
     (``hidden=None``: start from the latent code). <pad>, <bos> and <mask> are never emitted; a
-    row that has produced <eos> receives <pad> afterwards; T = 0 is greedy.
+    row that has produced <eos> receives <pad> afterwards; T = 0 is greedy. A ``grammar``
+    (:class:`course_utils.grammar.SmilesGrammar`) sets the logits of the tokens it forbids to
+    -inf before each choice: the draw is from the model's distribution renormalised over the
+    allowed tokens.
     """
     if temperature < 0:
         raise ValueError(f"temperature must be >= 0, got {temperature}")
+    rows = grammar.start(n) if grammar is not None else None
     out = torch.full((n, max_len), Vocabulary.pad_id, dtype=torch.long, device=device)
     out[:, 0] = Vocabulary.bos_id
     token, hidden = out[:, :1], None
@@ -165,12 +179,18 @@ def autoregressive_decode(step: Callable[[torch.Tensor, torch.Tensor | None], tu
         logits, hidden = step(token, hidden)
         logits = logits[:, -1]
         logits[:, [Vocabulary.pad_id, Vocabulary.bos_id, Vocabulary.mask_id]] = -float("inf")
+        if rows is not None:
+            allowed = grammar.mask(rows).to(device)
+            allowed[finished] = True  # finished rows are overwritten with <pad> below
+            logits = logits.masked_fill(~allowed, -float("inf"))
         if temperature == 0:
             nxt = logits.argmax(-1)
         else:
             probs = torch.softmax(logits.float() / temperature, dim=-1)
             nxt = torch.multinomial(probs.cpu(), 1, generator=generator).squeeze(1).to(device)
         nxt = nxt.masked_fill(finished, Vocabulary.pad_id)
+        if rows is not None:
+            grammar.advance(rows, nxt.cpu())
         out[:, t] = nxt
         finished |= nxt == Vocabulary.eos_id
         token = nxt.unsqueeze(1)
@@ -220,9 +240,12 @@ WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 def load_pretrained(name: str = "smiles_vae", device: torch.device | str | None = None) -> tuple[SmilesVAE, Vocabulary]:
     """The shipped pretrained model and its vocabulary, in eval mode on ``device`` (default: CPU).
 
-    ``name`` is a file in ``course_utils/weights/`` without ``.pt``: ``smiles_vae`` (lab 02) or
-    ``smiles_cvae``, a :class:`~course_utils.cvae.ConditionalSmilesVAE` whose
-    ``condition_names`` and ``standardizer`` say what y holds (lab 03). The scripts
+    ``name`` is a file in ``course_utils/weights/`` without ``.pt``: ``smiles_vae`` (labs 02, 04,
+    05: writes Kekulé SMILES, its vocabulary has kind ``"kekule"``; decode it with
+    :func:`default_grammar`), ``smiles_vae_aromatic`` (the same model before its Kekulé phase,
+    aromatic SMILES; the base of lab 03) or ``smiles_cvae``, a
+    :class:`~course_utils.cvae.ConditionalSmilesVAE` whose ``condition_names`` and
+    ``standardizer`` say what y holds (lab 03). The scripts
     ``scripts/train_smiles_vae.py`` and ``scripts/train_cvae.py`` rebuild them; the weights
     README describes the recipes and measured curves.
     """
@@ -254,19 +277,37 @@ def load_checkpoint(path: str | Path, device: torch.device | str | None = None) 
 PRETRAINED_TEMPERATURE = 1.0
 
 
+def default_grammar(vocab: Vocabulary) -> SmilesGrammar | None:
+    """The grammar mask the course decodes ``vocab`` with: one for Kekulé SMILES, None otherwise."""
+    from course_utils.grammar import SmilesGrammar
+
+    return SmilesGrammar(vocab) if vocab.kind == "kekule" else None
+
+
 def evaluate_generation(model: SmilesVAE, vocab: Vocabulary, train_smiles: set[str], test_smiles: list[str],
-                        n: int = 1000, temperature: float = PRETRAINED_TEMPERATURE, seed: int = 0) -> dict[str, float]:
+                        n: int = 1000, temperature: float = PRETRAINED_TEMPERATURE, seed: int = 0,
+                        grammar: SmilesGrammar | None | str = "default") -> dict[str, float]:
     """The course's report for a SMILES VAE: ``n`` prior samples and greedy reconstruction of ``test_smiles``.
 
     Returns validity, unique_at_1k (of the first min(n, 1000)), novelty against ``train_smiles``,
     int_div and test_int_div, reconstruction, logp_w1 (to the test molecules) and the temperature.
+    Decoding uses ``grammar`` (default: :func:`default_grammar`, the mask for a Kekulé vocabulary);
+    when a mask is used, the same prior draws decoded *without* it give ``validity_unconstrained``
+    and ``reconstruction_unconstrained``, what the network has learned on its own.
     """
     from course_utils import metrics
 
-    samples = vocab.decode_batch(model.sample(n, temperature=temperature,
-                                              generator=torch.Generator().manual_seed(seed)))
-    decoded = vocab.decode_batch(model.reconstruct(vocab.encode_batch(test_smiles)))
-    return {
+    if grammar == "default":
+        grammar = default_grammar(vocab)
+    test_tokens = vocab.encode_batch(test_smiles)
+
+    def draw(mask: SmilesGrammar | None) -> list[str]:
+        ids = model.sample(n, temperature=temperature, generator=torch.Generator().manual_seed(seed), grammar=mask)
+        return vocab.decode_batch(ids)
+
+    samples = draw(grammar)
+    decoded = vocab.decode_batch(model.reconstruct(test_tokens, grammar=grammar))
+    out = {
         "validity": metrics.validity(samples),
         "unique_at_1k": metrics.unique_at_k(samples, min(n, 1000)),
         "novelty": metrics.novelty(samples, train_smiles),
@@ -276,6 +317,11 @@ def evaluate_generation(model: SmilesVAE, vocab: Vocabulary, train_smiles: set[s
         "logp_w1": metrics.property_w1(samples, test_smiles, "logp"),
         "temperature": temperature,
     }
+    if grammar is not None:
+        out["validity_unconstrained"] = metrics.validity(draw(None))
+        out["reconstruction_unconstrained"] = metrics.reconstruction_rate(
+            test_smiles, vocab.decode_batch(model.reconstruct(test_tokens)))
+    return out
 
 #: Lab 02's from-scratch model: small enough to learn SMILES grammar in a few CPU minutes.
 SCRATCH_CONFIG: dict = {"embed_dim": 48, "encoder_hidden": 128, "decoder_hidden": 256, "latent_dim": 32,

@@ -77,19 +77,71 @@ def selfies_tokenize(selfies_string: str) -> list[str]:
     return tokens
 
 
-_TOKENIZERS = {"smiles": tokenize, "selfies": selfies_tokenize}
+def to_kekule(smiles: str) -> str:
+    """Canonical *Kekulé* SMILES: aromatic rings written with explicit alternating single and double bonds.
+
+    ``"c1ccccc1O"`` -> ``"OC1=CC=CC=C1"``. Lower-case aromatic atoms never appear in the result, so a
+    model that writes Kekulé SMILES cannot produce an aromatic ring that RDKit fails to kekulize
+    (the commonest invalid output of an aromatic SMILES decoder).
+
+    Raises
+    ------
+    ValueError
+        If RDKit cannot parse ``smiles`` or cannot kekulize it.
+    """
+    from rdkit import Chem
+
+    if not isinstance(smiles, str):
+        raise TypeError(f"expected a SMILES string, got {type(smiles).__name__}")
+    mol = Chem.MolFromSmiles(smiles)
+    if mol is None or not smiles:
+        raise ValueError(f"cannot convert {smiles!r} to Kekulé SMILES: RDKit cannot parse it as a molecule")
+    Chem.Kekulize(mol, clearAromaticFlags=True)
+    return Chem.MolToSmiles(mol, kekuleSmiles=True)
+
+
+def _is_aromatic_token(token: str) -> bool:
+    return token in ("b", "c", "n", "o", "p", "s") or (token.startswith("[") and token[1:2].islower())
+
+
+def kekule_tokenize(smiles: str) -> list[str]:
+    """Tokens of ``smiles`` in Kekulé form: a string with aromatic atoms is rewritten by :func:`to_kekule`.
+
+    A valid string without aromatic atoms is kept as written, so a Kekulé model's own output
+    encodes back to exactly its tokens (RDKit's canonical form may spell an unusual atom
+    differently, e.g. a five-bonded sulfur as ``[SH]``). For the shipped data both agree:
+    every non-aromatic training molecule is its own canonical Kekulé SMILES.
+
+    Raises
+    ------
+    ValueError
+        If RDKit cannot parse ``smiles``.
+    """
+    tokens = tokenize(smiles)
+    if any(_is_aromatic_token(t) for t in tokens):
+        return tokenize(to_kekule(smiles))
+    from rdkit import Chem
+
+    if not smiles or Chem.MolFromSmiles(smiles) is None:
+        raise ValueError(f"cannot read {smiles!r} as Kekulé SMILES: RDKit cannot parse it as a molecule")
+    return tokens
+
+
+_TOKENIZERS = {"smiles": tokenize, "selfies": selfies_tokenize, "kekule": kekule_tokenize}
 
 
 class Vocabulary:
     """Token <-> id maps with the special tokens ``<pad>`` (0), ``<bos>``, ``<eos>``, ``<mask>``.
 
     ``<mask>`` is the token that word dropout substitutes for decoder inputs. ``kind`` says which
-    tokenizer the vocabulary uses: ``"smiles"`` (:func:`tokenize`) or ``"selfies"``.
+    tokenizer the vocabulary uses: ``"smiles"`` (:func:`tokenize`), ``"kekule"`` (the string is first
+    rewritten as Kekulé SMILES by :func:`to_kekule`, then tokenized; the shipped pretrained model) or
+    ``"selfies"``.
     """
 
     def __init__(self, tokens: Sequence[str], kind: str = "smiles") -> None:
         if kind not in _TOKENIZERS:
-            raise ValueError(f"kind must be 'smiles' or 'selfies', got {kind!r}")
+            raise ValueError(f"kind must be one of {sorted(_TOKENIZERS)}, got {kind!r}")
         ordinary = [t for t in tokens if t not in SPECIAL_TOKENS]
         if len(set(ordinary)) != len(ordinary):
             raise ValueError("vocabulary tokens must be unique")

@@ -34,7 +34,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=30.0)
     parser.add_argument("--eval-every", type=float, default=5.0, help="minutes between evaluations")
-    parser.add_argument("--init", type=Path, default=ROOT / "course_utils" / "weights" / "smiles_vae.pt",
+    parser.add_argument("--init", type=Path, default=ROOT / "course_utils" / "weights" / "smiles_vae_aromatic.pt",
                         help="the SMILES VAE checkpoint to start from (or a CVAE checkpoint to continue)")
     parser.add_argument("--beta-start", type=float, default=0.05)
     parser.add_argument("--beta-max", type=float, default=0.5)

@@ -1,7 +1,14 @@
-"""Train the shipped pretrained SMILES VAE (or its SELFIES twin), seeded, on the shipped train split.
+r"""Train the shipped pretrained SMILES VAE (or its SELFIES twin), seeded, on the shipped train split.
 
-    python scripts/train_smiles_vae.py --minutes 75              # writes course_utils/weights/smiles_vae.pt
+    python scripts/train_smiles_vae.py --minutes 75       # writes course_utils/weights/smiles_vae_aromatic.pt
     python scripts/train_smiles_vae.py --kind selfies --minutes 20
+    python scripts/train_smiles_vae.py --kind kekule --init course_utils/weights/smiles_vae_aromatic.pt \
+        --beta-start 0.4 --beta-max 0.4 --lr 5e-4 --minutes 60 --threads 1 --seed 1   # phase 4: smiles_vae.pt
+
+`--kind kekule` trains on Kekulé SMILES (`smiles.to_kekule`: no lower-case aromatic atoms).
+With `--init` from a model of another kind, weights are carried over token by token: rows of
+the embedding and output layers for tokens both vocabularies share are copied, new tokens start
+fresh, and the encoder and decoder GRUs are copied whole (this is phase 4 of the shipped model).
 
 The recipe (see `RECIPE`) differs from a plain VAE in the ways the MOSES baseline found to
 matter: a small final KL weight (0.05, annealed from 0 over the first 30% of training), a
@@ -39,7 +46,7 @@ RECIPE = {
 def evaluate(model: seqvae.SmilesVAE, vocab: smiles.Vocabulary, test_tokens: torch.Tensor, test_smiles: list[str],
              kind: str, n: int = 300) -> dict[str, float]:
     g = torch.Generator().manual_seed(123)
-    to_smiles = (lambda s: s) if kind == "smiles" else smiles.from_selfies
+    to_smiles = smiles.from_selfies if kind == "selfies" else (lambda s: s)
     out = {}
     for name, temperature in (("validity_t1", 1.0), ("validity_greedy", 0.0)):
         samples = [to_smiles(s) for s in vocab.decode_batch(model.sample(n, temperature=temperature, generator=g))]
@@ -51,7 +58,7 @@ def evaluate(model: seqvae.SmilesVAE, vocab: smiles.Vocabulary, test_tokens: tor
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--kind", choices=["smiles", "selfies"], default="smiles")
+    parser.add_argument("--kind", choices=["smiles", "kekule", "selfies"], default="smiles")
     parser.add_argument("--minutes", type=float, default=75.0)
     parser.add_argument("--eval-every", type=float, default=10.0, help="minutes between evaluations")
     parser.add_argument("--out", type=Path, default=None)
@@ -65,19 +72,24 @@ def main() -> None:
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    out = args.out or ROOT / "course_utils" / "weights" / f"{args.kind}_vae.pt"
+    default_name = {"kekule": "smiles_vae.pt", "smiles": "smiles_vae_aromatic.pt", "selfies": "selfies_vae.pt"}
+    out = args.out or ROOT / "course_utils" / "weights" / default_name[args.kind]
     out.parent.mkdir(parents=True, exist_ok=True)
     chem.silence_rdkit()
     training.seed_everything(args.seed)
 
     train_set, test_set = data.load_molecules("train"), data.load_molecules("test", n=200)
-    convert = (lambda s: s) if args.kind == "smiles" else smiles.to_selfies
+    convert = {"smiles": lambda s: s, "kekule": smiles.to_kekule, "selfies": smiles.to_selfies}[args.kind]
     train_strings = [convert(s) for s in train_set.smiles]
+    # Kekulé strings are converted once here and then tokenized as plain SMILES; the saved
+    # vocabulary has kind "kekule", so it converts whatever it is given later.
+    plain = "smiles" if args.kind == "kekule" else args.kind
     vocab = smiles.Vocabulary.build(train_strings + [convert(s) for s in data.load_molecules("test").smiles],
-                                    kind=args.kind)
+                                    kind=plain)
     max_len = max(len(vocab.tokenize(s)) for s in train_strings) + 2
     tokens = vocab.encode_batch(train_strings, max_len=max_len)
     test_tokens = vocab.encode_batch([convert(s) for s in test_set.smiles], max_len=max_len)
+    vocab = smiles.Vocabulary(vocab.itos, kind=args.kind)
 
     r = dict(RECIPE)
     if args.beta_max is not None:
@@ -90,15 +102,34 @@ def main() -> None:
     model = seqvae.SmilesVAE(config)
     if args.init is not None:
         checkpoint = torch.load(args.init, map_location="cpu", weights_only=True)
-        if smiles.Vocabulary.from_json(checkpoint["vocab"]) != vocab:
-            raise SystemExit(f"{args.init} was trained with a different vocabulary")
-        model.load_state_dict({k: v.float() for k, v in checkpoint["state_dict"].items()})
+        old_vocab = smiles.Vocabulary.from_json(checkpoint["vocab"])
+        state = {k: v.float() for k, v in checkpoint["state_dict"].items()}
+        if old_vocab != vocab:
+            state = remap_tokens(state, old_vocab, vocab, model.state_dict())
+            print(f"{args.init}: carried over {len(set(old_vocab.itos) & set(vocab.itos))} of {len(vocab)} tokens")
+        model.load_state_dict(state)
     loader = seqvae.bucket_batches(tokens, batch_size=r["batch_size"], seed=args.seed)
     curve, steps = fit(model, loader, seqvae.sequence_loss, r, args.minutes, args.eval_every, args.beta_start,
                        lambda: evaluate(model, vocab, test_tokens, test_set.smiles, args.kind))
     save(model, vocab, r, curve, out, {"minutes": args.minutes, "steps": steps, "seed": args.seed,
                                        "molecules": len(tokens), "beta_start": args.beta_start,
                                        "init": str(args.init.name) if args.init else None})
+
+
+def remap_tokens(state: dict[str, torch.Tensor], old: smiles.Vocabulary, new: smiles.Vocabulary,
+                 fresh: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Move the token-indexed rows (embedding, output layer) of ``state`` from ``old`` ids to ``new`` ids.
+
+    Tokens only ``new`` has keep the rows of ``fresh`` (a newly initialised model's state).
+    """
+    out = dict(state)
+    shared = [(new.stoi[t], old.stoi[t]) for t in new.itos if t in old.stoi]
+    new_ids, old_ids = (torch.tensor(ids) for ids in zip(*shared, strict=True))
+    for key in ("embed.weight", "to_logits.weight", "to_logits.bias"):
+        rows = fresh[key].clone()
+        rows[new_ids] = state[key][old_ids]
+        out[key] = rows
+    return out
 
 
 def fit(model: torch.nn.Module, loader: Iterable, loss_fn: Callable, r: dict, minutes: float, eval_every: float,

@@ -80,5 +80,5 @@ def test_a_new_user_clone_and_pip_install_in_a_clean_venv_brings_data_and_weight
                               "print('\\n'.join(str(f.relative_to(p)) for f in p.rglob('*') if f.is_file()))"],
                              capture_output=True, text=True, check=True).stdout.split()
     assert any(f.startswith("data/") and f.endswith(".csv.gz") for f in listing), listing
-    assert {"weights/smiles_vae.pt", "weights/smiles_cvae.pt"} <= set(listing)
+    assert {"weights/smiles_vae.pt", "weights/smiles_vae_aromatic.pt", "weights/smiles_cvae.pt"} <= set(listing)
     assert "collapse.py" in listing and "privacy.py" in listing

@@ -31,6 +31,11 @@ LOSES: dict[str, dict[str, set[str]]] = {
         "crash_loop": {"decoder_test", "vae_test"},  # the VAE needs the Decoder the loop never defined
         "crash_exit": {"decoder_test", "vae_test"},  # the kernel died: later cells cannot run
     },
+    "lab02_smiles_vae": {
+        "cheat": {"*"},
+        "partial": {"can_end_test"},
+        "tamper": {"metrics_test", "interpolate_test"},
+    },
     "lab03_conditional_vae": {
         "cheat": {"*"},
         "partial": {"evaluation_test"},

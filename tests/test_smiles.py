@@ -77,3 +77,33 @@ def test_selfies_round_trip_and_tokens():
         assert "".join(smiles.selfies_tokenize(sel)) == sel
     vocab = smiles.Vocabulary.build([smiles.to_selfies("CCO")], kind="selfies")
     assert vocab.decode(vocab.encode("[C][C][O]")) == "[C][C][O]"
+
+
+def test_kekule_smiles_have_no_aromatic_atoms_and_are_the_same_molecule():
+    assert smiles.to_kekule("c1ccccc1O") == "OC1=CC=CC=C1"
+    for s in data.load_molecules("test", n=500).smiles:
+        k = smiles.to_kekule(s)
+        assert not {"c", "n", "o", "s", "[nH]"} & set(smiles.tokenize(k)), k
+        assert Chem.MolToSmiles(Chem.MolFromSmiles(k)) == s  # RDKit re-aromatizes: same canonical SMILES
+        assert smiles.to_kekule(k) == k                       # idempotent
+    for bad in ("C1CC", "c1cccc1", ""):
+        with pytest.raises(ValueError, match="Kekulé"):
+            smiles.to_kekule(bad)
+
+
+def test_kekule_vocabulary_rewrites_what_it_encodes():
+    kek = smiles.Vocabulary(["C", "=", "1", "O", "(", ")"], kind="kekule")
+    ids = kek.encode("c1ccccc1O")                     # aromatic input is accepted and rewritten
+    assert kek.decode(ids) == "OC1=CC=CC=C1"
+    assert kek.encode("OC1=CC=CC=C1") == ids          # and both spellings give the same ids
+    with pytest.raises(ValueError, match="cannot parse"):
+        kek.encode("C1CC")
+    with pytest.raises(ValueError, match="cannot parse"):
+        kek.encode("c1cccc1")                         # aromatic, but no Kekulé structure exists
+    # a Kekulé string is kept as written: a model's own (valid, non-canonical) output encodes back exactly
+    own = "CC(S(N)(C)(C)C)"
+    assert smiles.to_kekule(own) == "CC[SH](C)(C)(C)N"  # RDKit's canonical spelling needs a bracket atom
+    wide = smiles.Vocabulary(["C", "(", ")", "S", "N"], kind="kekule")
+    assert wide.decode(wide.encode(own)) == own
+    with pytest.raises(ValueError, match="kind must be one of"):
+        smiles.Vocabulary(["C"], kind="deepsmiles")

@@ -33,3 +33,13 @@ def novelty(smiles_list, training_smiles):
     return metrics.novelty(smiles_list, training_smiles)
 # %% interpolate_answer
 interpolate = vae_reference.interpolate
+# %% can_end_answer
+from course_utils.grammar import SmilesGrammar as _Grammar
+
+
+def can_end(tokens):
+    mask = _Grammar(pre_vocab)
+    state = mask.start(1)[0]
+    for t in tokens:
+        mask.step(state, pre_vocab.stoi[t])
+    return EOS_ID in mask.allowed(state)
