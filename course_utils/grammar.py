@@ -29,10 +29,9 @@ from dataclasses import dataclass, field
 
 import torch
 
-from course_utils.smiles import SPECIAL_TOKENS, Vocabulary
+from course_utils.smiles import SPECIAL_TOKENS, Vocabulary, is_aromatic_token
 
 BOND_ORDERS: dict[str, int] = {"-": 1, "=": 2, "#": 3, "/": 1, "\\": 1}
-AROMATIC_ATOMS = frozenset({"b", "c", "n", "o", "p", "s"})
 
 
 def max_valence(atom_token: str) -> int:
@@ -81,7 +80,7 @@ class SmilesGrammar:
     def __init__(self, vocab: Vocabulary) -> None:
         if vocab.kind not in ("smiles", "kekule"):
             raise ValueError(f"a SMILES grammar needs a SMILES vocabulary, got kind {vocab.kind!r}")
-        aromatic = [t for t in vocab.itos if t in AROMATIC_ATOMS or (t.startswith("[") and t[1:2].islower())]
+        aromatic = [t for t in vocab.itos if is_aromatic_token(t)]
         if aromatic:
             raise ValueError(
                 f"the grammar mask cannot check aromatic atoms {aromatic}: whether an aromatic ring is valid "

@@ -100,7 +100,8 @@ def to_kekule(smiles: str) -> str:
     return Chem.MolToSmiles(mol, kekuleSmiles=True)
 
 
-def _is_aromatic_token(token: str) -> bool:
+def is_aromatic_token(token: str) -> bool:
+    """Whether ``token`` is an aromatic atom (``c``, ``n``, ``[nH]``, ...), the atoms Kekulé SMILES never have."""
     return token in ("b", "c", "n", "o", "p", "s") or (token.startswith("[") and token[1:2].islower())
 
 
@@ -118,7 +119,7 @@ def kekule_tokenize(smiles: str) -> list[str]:
         If RDKit cannot parse ``smiles``.
     """
     tokens = tokenize(smiles)
-    if any(_is_aromatic_token(t) for t in tokens):
+    if any(is_aromatic_token(t) for t in tokens):
         return tokenize(to_kekule(smiles))
     from rdkit import Chem
 
