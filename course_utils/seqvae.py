@@ -333,5 +333,19 @@ SCRATCH_CONFIG: dict = {"embed_dim": 48, "encoder_hidden": 128, "decoder_hidden"
 
 
 def scratch_beta(step: int, total_steps: int) -> float:
-    """Lab 02's KL weight: 0 -> 0.5 over the first 1,500 steps, whatever the run's length."""
-    return 0.5 * min(1.0, step / 1500)
+    """Lab 02's KL weight: 0 -> 0.5 over the first half of the run, then 0.5.
+
+    Pass it to :func:`~course_utils.training.train` with a time budget: ``total_steps`` is then the
+    number of steps that fit in the budget on this machine, so the ramp ends halfway on any machine.
+    """
+    if total_steps <= 0:
+        raise ValueError(f"total_steps must be > 0, got {total_steps}")
+    return 0.5 * min(1.0, step / (0.5 * total_steps))
+
+
+def scratch_lr(step: int, total_steps: int) -> float:
+    """Lab 02's learning-rate factor: 1 for the first 70% of the run, then down linearly to 0.1 at the end."""
+    if total_steps <= 0:
+        raise ValueError(f"total_steps must be > 0, got {total_steps}")
+    fraction = step / total_steps
+    return 1.0 if fraction < 0.7 else 1.0 - 0.9 * min(1.0, (fraction - 0.7) / 0.3)

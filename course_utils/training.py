@@ -119,6 +119,7 @@ class TrainingHistory:
     reconstruction: list[float] = field(default_factory=list)
     kl: list[float] = field(default_factory=list)
     beta: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -135,6 +136,17 @@ def vae_loss(likelihood: Likelihood, **likelihood_kwargs: float) -> LossFn:
     return loss_fn
 
 
+def planned_steps(step: int, elapsed: float, cap: int, max_seconds: float | None, warmup: int = 10) -> int:
+    """Steps a run will take: ``cap``, or with a time budget the steps that fit in it at the measured speed.
+
+    ``step`` steps took ``elapsed`` seconds. The estimate is never below ``step + 1`` (the current step
+    is part of the run) and never above ``cap``; before ``warmup`` steps there is no speed to trust yet.
+    """
+    if max_seconds is None or step < warmup or elapsed <= 0:
+        return cap
+    return max(step + 1, min(cap, int(step * max_seconds / elapsed)))
+
+
 def train(
     model: torch.nn.Module,
     loader: Iterable[Any],
@@ -143,6 +155,7 @@ def train(
     epochs: int = 1,
     lr: float = 1e-3,
     beta: float | Callable[[int, int], float] = 1.0,
+    lr_schedule: Callable[[int, int], float] | None = None,
     max_steps: int | None = None,
     max_seconds: float | None = None,
     clip_grad_norm: float | None = None,
@@ -159,7 +172,14 @@ def train(
         :class:`~course_utils.vae.ELBOTerms` (see :func:`vae_loss`)
     beta : a constant KL weight, or a schedule ``(step, total_steps) -> beta`` such as
         ``functools.partial(linear_anneal, beta_max=0.5)``
+    lr_schedule : ``(step, total_steps) -> factor``; each step's learning rate is ``lr`` (or the given
+        optimiser's initial rate) times this factor. None: a constant rate.
     max_steps, max_seconds : stop early after this many optimiser steps or seconds
+
+    With ``max_seconds``, the ``total_steps`` a schedule receives is the number of steps planned to fit
+    in the budget, re-estimated at every step from the speed measured so far (after 10 steps; before
+    that, the step cap). A schedule written in fractions of the run (warm up over the first half,
+    decay over the last third) therefore keeps its shape on a slow machine and on a fast one.
     clip_grad_norm : clip the global gradient norm to this value (None: no clipping)
 
     Raises
@@ -173,6 +193,7 @@ def train(
     if max_steps is not None:
         total = min(total, max_steps)
     schedule = beta if callable(beta) else (lambda step, total_steps: float(beta))
+    base_lrs = [group["lr"] for group in optimizer.param_groups]
     history = TrainingHistory()
     start = time.perf_counter()
     bar = tqdm(total=total, file=sys.stdout, disable=not progress or is_grading(), mininterval=1.0, leave=False)
@@ -180,7 +201,13 @@ def train(
     try:
         while step < total:
             for batch in loader:
-                b = schedule(step, total)
+                planned = planned_steps(step, time.perf_counter() - start, total, max_seconds)
+                bar.total = planned  # a time-budgeted run's bar counts the steps that fit, not the loader's
+                b = schedule(step, planned)
+                if lr_schedule is not None:
+                    factor = lr_schedule(step, planned)
+                    for group, base in zip(optimizer.param_groups, base_lrs, strict=True):
+                        group["lr"] = base * factor
                 loss, reconstruction, kl = loss_fn(model, to_device(batch, device), b)
                 check_finite(loss, step)
                 optimizer.zero_grad(set_to_none=True)
@@ -193,6 +220,7 @@ def train(
                 history.reconstruction.append(reconstruction.item())
                 history.kl.append(kl.item())
                 history.beta.append(b)
+                history.lr.append(optimizer.param_groups[0]["lr"])
                 step += 1
                 bar.update(1)
                 bar.set_postfix(loss=f"{history.loss[-1]:.3g}", refresh=False)
@@ -229,6 +257,7 @@ __all__ = [
     "is_grading",
     "linear_anneal",
     "moving_average",
+    "planned_steps",
     "seed_everything",
     "to_device",
     "train",

@@ -81,7 +81,8 @@ def _scratch_run(kind: str, seconds: float) -> dict[str, float]:
     vocab = smiles.Vocabulary.build(strings, kind=kind)
     model = seqvae.SmilesVAE(seqvae.SeqVAEConfig(len(vocab), **seqvae.SCRATCH_CONFIG, max_len=80))
     h = training.train(model, seqvae.bucket_batches(vocab.encode_batch(strings), batch_size=64), seqvae.sequence_loss,
-                       epochs=100, lr=3e-3, max_seconds=seconds, beta=seqvae.scratch_beta, clip_grad_norm=1.0,
+                       epochs=100, lr=3e-3, max_seconds=seconds, beta=seqvae.scratch_beta,
+                       lr_schedule=seqvae.scratch_lr, clip_grad_norm=1.0,
                        device="cpu", progress=False)
     samples = [back(s) for s in vocab.decode_batch(model.sample(1000, generator=torch.Generator().manual_seed(1)))]
     return {"validity": round(metrics.validity(samples), 3), "unique_at_1k": round(metrics.unique_at_k(samples), 3),

@@ -1,5 +1,7 @@
 """The GRU SMILES VAE: shapes, padding, teacher forcing vs generation, word dropout, learning."""
 
+import itertools
+
 import pytest
 import torch
 
@@ -112,3 +114,17 @@ def test_runs_on_cuda(setup):
     model.cuda()
     logits, _, _ = model(tokens.cuda())
     assert logits.is_cuda and model.sample(4).shape[0] == 4
+
+
+def test_scratch_schedules_are_fractions_of_the_run():
+    """Lab 02's recipe must keep its shape whatever the number of steps the machine manages."""
+    for total in (200, 1384, 5000):
+        betas = [seqvae.scratch_beta(s, total) for s in range(total)]
+        lrs = [seqvae.scratch_lr(s, total) for s in range(total)]
+        assert betas[0] == 0.0 and betas[total // 4] == pytest.approx(0.25, abs=1e-2)
+        assert betas[total // 2:] == [0.5] * (total - total // 2)
+        assert lrs[: int(0.7 * total)] == [1.0] * int(0.7 * total)
+        assert seqvae.scratch_lr(total, total) == pytest.approx(0.1) and lrs[-1] < 0.12
+        assert all(a >= b for a, b in itertools.pairwise(lrs))
+    with pytest.raises(ValueError):
+        seqvae.scratch_beta(0, 0)

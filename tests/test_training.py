@@ -113,3 +113,47 @@ def test_labs_07_to_10_train_on_the_gpu_and_analyse_on_the_cpu(monkeypatch):
     assert crystal.evaluate_crystals(epochs=1, n_train=256)["positive_volume_rate"] == 1.0
     r = privacy.evaluate_privacy(n_panel=256, n_trios=32, epochs=1)
     assert 0.0 <= r["attack_concordance"] <= 1.0
+
+
+def test_planned_steps_follows_the_measured_speed():
+    assert training.planned_steps(50, 5.0, 10_000, None) == 10_000  # no time budget: the step cap
+    assert training.planned_steps(5, 0.5, 10_000, 60.0) == 10_000  # too early to trust the speed
+    assert training.planned_steps(20, 2.0, 10_000, 60.0) == 600  # 10 steps/s for 60 s
+    assert training.planned_steps(20, 2.0, 300, 60.0) == 300  # never above the cap
+    assert training.planned_steps(20, 30.0, 10_000, 10.0) == 21  # over budget: the current step ends the run
+
+
+def test_a_time_budget_gives_schedules_the_steps_that_fit():
+    """A schedule in fractions of the run must finish its warm-up inside a time budget.
+
+    Each step sleeps 20 ms, so a 0.6 s budget fits about 30 steps; the loader alone would allow 500.
+    """
+    import time
+
+    def slow_loss(model, batch, beta):
+        time.sleep(0.02)
+        return training.vae_loss("mse")(model, batch, beta)
+
+    model = vae.VAE(4, [4], 2)
+    schedule = functools.partial(training.linear_anneal, beta_max=0.5, warmup_fraction=0.5)
+    h = training.train(model, make_loader(torch.rand(40, 4), batch_size=4), slow_loss, epochs=50,
+                       max_seconds=0.6, beta=schedule, device="cpu", progress=False)
+    assert 10 < len(h.step) < 60, len(h.step)
+    assert h.beta[-1] == pytest.approx(0.5), "the warm-up over the first half should be over by the end"
+    assert h.beta[len(h.step) // 4] < 0.5
+
+
+def test_lr_schedule_scales_the_optimiser_step():
+    """Adam's first step moves each weight by lr (times the factor): check it against the weights."""
+    training.seed_everything(0)
+    model = vae.VAE(4, [4], 2)
+    before = [p.detach().clone() for p in model.parameters()]
+    h = training.train(model, make_loader(torch.rand(8, 4), batch_size=8), training.vae_loss("mse"), epochs=1,
+                       lr=1e-2, lr_schedule=lambda step, total: 0.25, device="cpu", progress=False)
+    assert h.lr == [pytest.approx(2.5e-3)]
+    moved = torch.cat([(p.detach() - b).abs().flatten() for p, b in zip(model.parameters(), before, strict=True)])
+    moved = moved[moved > 0]
+    assert torch.allclose(moved, torch.full_like(moved, 2.5e-3), rtol=1e-3)
+    h = training.train(model, make_loader(torch.rand(40, 4), batch_size=4), training.vae_loss("mse"), epochs=1,
+                       lr=1e-2, lr_schedule=lambda step, total: 1 - step / total, device="cpu", progress=False)
+    assert h.lr == [pytest.approx(1e-2 * (1 - s / 10)) for s in range(10)]
