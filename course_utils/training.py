@@ -175,12 +175,12 @@ def train(
     lr_schedule : ``(step, total_steps) -> factor``; each step's learning rate is ``lr`` (or the given
         optimiser's initial rate) times this factor. None: a constant rate.
     max_steps, max_seconds : stop early after this many optimiser steps or seconds
+    clip_grad_norm : clip the global gradient norm to this value (None: no clipping)
 
     With ``max_seconds``, the ``total_steps`` a schedule receives is the number of steps planned to fit
     in the budget, re-estimated at every step from the speed measured so far (after 10 steps; before
     that, the step cap). A schedule written in fractions of the run (warm up over the first half,
     decay over the last third) therefore keeps its shape on a slow machine and on a fast one.
-    clip_grad_norm : clip the global gradient norm to this value (None: no clipping)
 
     Raises
     ------
