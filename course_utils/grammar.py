@@ -25,6 +25,7 @@ longer be closed. Validity under the mask is therefore close to 1 whatever the m
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -40,13 +41,13 @@ def max_valence(atom_token: str) -> int:
     Measured: the token with k methyl neighbours is sanitized for k = 0, 1, ... until RDKit
     refuses. Raises ``ValueError`` if RDKit cannot read the token as an atom at all.
     """
-    from rdkit import Chem, RDLogger
+    from course_utils import chem
 
-    RDLogger.DisableLog("rdApp.*")
-    if Chem.MolFromSmiles(atom_token) is None:
+    chem.silence_rdkit()
+    if not chem.is_valid(atom_token):
         raise ValueError(f"{atom_token!r} is not an atom token RDKit can read")
     k = 0
-    while k < 8 and Chem.MolFromSmiles(atom_token + "(C)" * (k + 1)) is not None:
+    while k < 8 and chem.is_valid(atom_token + "(C)" * (k + 1)):
         k += 1
     return k
 
@@ -232,11 +233,28 @@ class SmilesGrammar:
         for row, token in zip(rows, ids.tolist(), strict=True):
             self.step(row, token)
 
+    def state_after(self, tokens: Sequence[str | int]) -> _Row:
+        """The parser state after writing ``tokens`` (token strings or ids, no ``<bos>``) from the start.
+
+        ``allowed(state_after(prefix))`` is what the mask offers next. Raises ``ValueError`` for a
+        token the vocabulary does not have, or one the mask would have refused at its position.
+        """
+        row = self.start(1)[0]
+        for k, token in enumerate(tokens):
+            if isinstance(token, str):
+                if token not in self.vocab.stoi:
+                    raise ValueError(f"token {token!r} is not in the vocabulary ({self.vocab.kind})")
+                token = self.vocab.stoi[token]
+            if token not in self.allowed(row):
+                written = self.vocab.decode([self.vocab.stoi[t] if isinstance(t, str) else t for t in tokens[:k]])
+                raise ValueError(f"the mask refuses {self.vocab.itos[token]!r} after {written!r}")
+            self.step(row, token)
+        return row
+
     def accepts(self, smiles: str) -> bool:
         """Whether decoding ``smiles`` token by token stays inside the mask up to its end."""
-        row = self.start(1)[0]
-        for token in [*self.vocab.encode(smiles)[1:]]:
-            if token not in self.allowed(row):
-                return False
-            self.step(row, token)
-        return row.done
+        ids = self.vocab.encode(smiles)[1:]  # an unknown token or unreadable string raises, as before
+        try:
+            return self.state_after(ids).done
+        except ValueError:  # a token the mask refuses
+            return False

@@ -91,11 +91,15 @@ def to_kekule(smiles: str) -> str:
     """
     from rdkit import Chem
 
+    from course_utils import chem
+
     if not isinstance(smiles, str):
         raise TypeError(f"expected a SMILES string, got {type(smiles).__name__}")
-    mol = Chem.MolFromSmiles(smiles)
-    if mol is None or not smiles:
-        raise ValueError(f"cannot convert {smiles!r} to Kekulé SMILES: RDKit cannot parse it as a molecule")
+    try:
+        mol = chem.to_mol(smiles)
+    except chem.InvalidSmilesError as err:
+        raise chem.InvalidSmilesError(
+            f"cannot convert {smiles!r} to Kekulé SMILES: RDKit cannot parse it as a molecule") from err
     Chem.Kekulize(mol, clearAromaticFlags=True)
     return Chem.MolToSmiles(mol, kekuleSmiles=True)
 
@@ -121,10 +125,10 @@ def kekule_tokenize(smiles: str) -> list[str]:
     tokens = tokenize(smiles)
     if any(is_aromatic_token(t) for t in tokens):
         return tokenize(to_kekule(smiles))
-    from rdkit import Chem
+    from course_utils import chem
 
-    if not smiles or Chem.MolFromSmiles(smiles) is None:
-        raise ValueError(f"cannot read {smiles!r} as Kekulé SMILES: RDKit cannot parse it as a molecule")
+    if not chem.is_valid(smiles):
+        raise chem.InvalidSmilesError(f"cannot read {smiles!r} as Kekulé SMILES: RDKit cannot parse it as a molecule")
     return tokens
 
 

@@ -24,12 +24,8 @@ def g(vocab: Vocabulary) -> grammar.SmilesGrammar:
 
 
 def allowed_after(g: grammar.SmilesGrammar, prefix: str) -> set[str]:
-    row = g.start(1)[0]
-    for t in smiles.tokenize(prefix):
-        token = g.vocab.stoi[t]
-        assert token in g.allowed(row), f"{t!r} refused after a prefix of {prefix!r}"
-        g.step(row, token)
-    return {g.vocab.itos[i] for i in g.allowed(row)}
+    """The tokens offered after ``prefix`` (state_after raises if the mask refuses a token of it)."""
+    return {g.vocab.itos[i] for i in g.allowed(g.state_after(smiles.tokenize(prefix)))}
 
 
 @pytest.mark.parametrize("symbol", ["B", "C", "N", "O", "F", "P", "S", "Cl", "Br", "I"])
@@ -137,3 +133,11 @@ def test_random_decoder_under_the_mask_writes_valid_molecules(vocab: Vocabulary,
     ended = [vocab.decode(row.tolist()) for row in masked if (row == Vocabulary.eos_id).any()]
     assert metrics.validity(vocab.decode_batch(free)) < 0.5
     assert len(ended) > 100 and metrics.validity(ended) == 1.0  # only strings cut off at max_len can fail
+
+
+def test_state_after_names_the_token_it_cannot_take(g: grammar.SmilesGrammar) -> None:
+    assert g.state_after(["C", "C"]).free == g.state_after([g.vocab.stoi["C"]] * 2).free == [3, 3]
+    with pytest.raises(ValueError, match="refuses '=' after 'CF'"):
+        g.state_after(smiles.tokenize("CF=C"))
+    with pytest.raises(ValueError, match="not in the vocabulary"):
+        g.state_after(["C", "c"])
