@@ -28,6 +28,13 @@ PYTEST_ARGS ?=
 STAMP := $(VENV)/.installed
 
 LAB ?= *
+# Grading: the nbgrader course folder (gradebook.db, submitted/, autograded/, feedback/) and how many
+# submissions run at once. Every submission runs in its own bubblewrap sandbox; SANDBOX=0 turns that
+# off (with a warning on every run) for trusted notebooks only.
+COURSE_DIR ?= $(CURDIR)
+FEEDBACK_ARGS ?=
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+AUTOGRADE_ARGS ?=
 
 .PHONY: help setup lab test test-fast test-gpu check colab lint release autograde integrity feedback grades bench clean
 
@@ -61,8 +68,8 @@ test-gpu: setup ## the solution and lecture notebooks under nbval on CUDA (COURS
 	COURSE_DEVICE=$${COURSE_DEVICE:-cuda} $(BIN)/python -m pytest -n 0 --durations=0 \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg $(GPU_NOTEBOOKS) $(PYTEST_ARGS)
 
-check: setup ## self-study: run one lab's visible tests, report per question (LAB=lab02, or NB=path/to/notebook.ipynb)
-	$(BIN)/python -m course_utils.selfcheck "$(if $(NB),$(NB),$(LAB))"
+check: setup ## self-study: run one lab's visible tests, report per question (LAB=lab02, or NB=path; SANDBOX=1: in the grading sandbox)
+	$(BIN)/python -m course_grading.selfcheck "$(if $(NB),$(NB),$(LAB))"
 
 lint: setup ## ruff on code and notebooks
 	$(BIN)/ruff check .
@@ -76,20 +83,20 @@ colab: setup ## refresh the Colab badge and install cell of every notebook (URL:
 	$(BIN)/python scripts/colab.py
 	$(MAKE) --no-print-directory release
 
-autograde: setup ## grade submitted/<student>/<lab>/ (LAB=<lab> for one lab), then run the integrity scan
+autograde: setup ## grade submitted/<student>/<lab>/, JOBS at once, each in its own sandbox (LAB=<lab>), then the integrity scan
 	@# record the lab's cells in gradebook.db (autograde restores locked and test cells from it)
-	$(BIN)/nbgrader generate_assignment "$(LAB)" --force --log-level=ERROR
-	$(BIN)/nbgrader autograde "$(LAB)" --create
-	-$(BIN)/python -m course_utils.grading submitted
+	cd "$(COURSE_DIR)" && $(BIN)/nbgrader generate_assignment "$(LAB)" --force --log-level=ERROR
+	cd "$(COURSE_DIR)" && $(BIN)/python -m course_grading.autograde "$(LAB)" --create --jobs=$(JOBS) $(AUTOGRADE_ARGS)
+	-cd "$(COURSE_DIR)" && $(BIN)/python -m course_grading.integrity submitted
 
 integrity: setup ## report answer cells in submitted/ that could fool the tests (__eq__, monkeypatching, exec)
-	$(BIN)/python -m course_utils.grading submitted
+	cd "$(COURSE_DIR)" && $(BIN)/python -m course_grading.integrity submitted
 
-feedback: setup ## HTML feedback for every autograded submission, in feedback/
-	$(BIN)/nbgrader generate_feedback "$(LAB)"
+feedback: setup ## HTML feedback for every autograded submission, in feedback/ (hidden tests' code never shown)
+	cd "$(COURSE_DIR)" && $(BIN)/nbgrader generate_feedback "$(LAB)" $(FEEDBACK_ARGS)
 
 grades: setup ## export every grade to grades.csv
-	$(BIN)/nbgrader export --to grades.csv
+	cd "$(COURSE_DIR)" && $(BIN)/nbgrader export --to grades.csv
 
 bench: setup ## measure run times and course results; writes bench/results.json
 	$(BIN)/python scripts/bench.py

@@ -3,10 +3,13 @@
 Instructors: `make release`, `make autograde`, `make feedback`, `make grades` (see README).
 """
 
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.converters.autograde import Autograde
 from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import GetGrades
 
-from course_utils.autograde import CrashSafeExecute
+from course_grading.execute import SandboxedExecute
+from course_grading.feedback import HideHiddenTests
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
@@ -18,11 +21,14 @@ c.CourseDirectory.course_id = "vae-chem"
 c.OverwriteCells.add_missing_cells = True
 # One cell may run this long during autograding (training cells shrink via NBGRADER_EXECUTION).
 c.Execute.timeout = 60
-# A kernel that dies costs the cells from there on, not the whole submission.
+# Every submission runs in its own bubblewrap sandbox (course_grading/sandbox.py; SANDBOX=0 turns it
+# off, with a warning), and a kernel that dies costs the cells from there on, not the whole submission.
 c.Autograde.autograde_preprocessors = [
-    CrashSafeExecute if p.__name__ == "Execute" else p
+    SandboxedExecute if p.__name__ == "Execute" else p
     for p in Autograde.class_traits()["autograde_preprocessors"].default()
 ]
 # Figures a solution run saves next to its notebook (lab 04's t-SNE map, lab 07's film strip) are
 # outputs, not course material: never copy them into labs/ or a student's release.
 c.CourseDirectory.ignore = [*CourseDirectory.class_traits()["ignore"].default(), "*.png"]
+# Feedback shows that a hidden test failed and its message, never its code.
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]

@@ -38,6 +38,20 @@ def nbgrader(*args: str, cwd: Path, timeout: float = 900) -> subprocess.Complete
     return out
 
 
+def make(target: str, *args: str, env: dict[str, str] | None = None, timeout: float = 1800,
+         check: bool = True) -> subprocess.CompletedProcess:
+    """Run ``make TARGET ARGS`` in the repository, as an instructor would (the real Makefile targets)."""
+    run_env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", **(env or {})}
+    run_env.pop("NBGRADER_EXECUTION", None)
+    run_env.pop("MAKEFLAGS", None)
+    out = subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), target, *args], env=run_env,
+                         capture_output=True, text=True, timeout=timeout)
+    if check and out.returncode != 0:
+        raise RuntimeError(f"make {target} {' '.join(args)} failed ({out.returncode}):\n"
+                           f"{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
+    return out
+
+
 def grade_id(cell: nbformat.NotebookNode) -> str | None:
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
@@ -61,7 +75,7 @@ def parse_submission(path: Path) -> tuple[str, list[tuple[str, str, str]]]:
         raise ValueError(f"{path}: first line must be '# base: solution' or '# base: release'")
     edits: list[tuple[str, str, list[str]]] = []
     for line in lines[1:]:
-        header = re.match(r"# %% (\S+)(?: (delete|points=\d+))?$", line)
+        header = re.match(r"# %% (\S+)(?: (delete|append|points=\d+))?$", line)
         if header:
             edits.append((header.group(1), header.group(2) or "source", []))
         elif edits:
@@ -89,6 +103,8 @@ def build_submission(lab: str, release: nbformat.NotebookNode, student: str) -> 
             raise ValueError(f"{lab}/{student}: no single cell with grade_id {gid!r}")
         if action == "delete":
             nb.cells.remove(matches[0])
+        elif action == "append":
+            matches[0].source = matches[0].source.rstrip("\n") + "\n" + payload
         elif action.startswith("points="):
             matches[0].metadata.nbgrader["points"] = int(action.split("=")[1])
         else:
@@ -126,13 +142,16 @@ class Course:
         nbformat.write(nb, path)
         return path
 
-    def autograde(self, *extra: str) -> float:
+    def autograde(self, *extra: str, jobs: int = 1, env: dict[str, str] | None = None,
+                  check: bool = True) -> float:
+        """``make autograde`` on this course (every submission again: ``--force``); returns seconds."""
         start = time.perf_counter()
-        nbgrader("autograde", self.lab, "--create", "--force", *extra, cwd=self.root)
+        self.last = make("autograde", f"COURSE_DIR={self.root}", f"LAB={self.lab}", f"JOBS={jobs}",
+                         "AUTOGRADE_ARGS=" + " ".join(["--force", *extra]), env=env, check=check)
         return time.perf_counter() - start
 
     def feedback(self) -> None:
-        nbgrader("generate_feedback", self.lab, "--force", cwd=self.root)
+        make("feedback", f"COURSE_DIR={self.root}", f"LAB={self.lab}", "FEEDBACK_ARGS=--force")
 
     def export_csv(self) -> list[dict[str, str]]:
         nbgrader("export", "--to", "grades.csv", cwd=self.root)

@@ -5,6 +5,7 @@ import json
 import pytest
 import torch
 
+from course_grading import integrity
 from course_utils import grading, vae
 
 
@@ -57,7 +58,7 @@ def test_forbid_reference_restores_after_an_error_and_rejects_other_objects():
     ],
 )
 def test_scan_flags_tricks(source, expected):
-    found = grading.scan_source(source)
+    found = integrity.scan_source(source)
     assert found and any(expected in what for _, what in found), found
 
 
@@ -70,7 +71,7 @@ def test_scan_leaves_honest_answers_alone():
         "    out += 0\n    return out\n"
         "model = Encoder(3)\nmodel.training = False\n"
     )
-    assert grading.scan_source(honest) == []
+    assert integrity.scan_source(honest) == []
 
 
 def test_scan_notebook_reads_only_answer_cells_and_main_reports(tmp_path, capsys):
@@ -82,7 +83,7 @@ def test_scan_notebook_reads_only_answer_cells_and_main_reports(tmp_path, capsys
           "nbformat_minor": 5}
     path = tmp_path / "sub.ipynb"
     path.write_text(json.dumps(nb))
-    findings = grading.scan_notebook(path)
+    findings = integrity.scan_notebook(path)
     assert len(findings) == 1 and "eval" in findings[0].what
-    assert grading.main([str(tmp_path)]) == 1
+    assert integrity.main([str(tmp_path)]) == 1
     assert "1 findings" in capsys.readouterr().out

@@ -7,9 +7,13 @@ tests/submissions/<lab>/ (format in its README); the scores each must get are be
 from __future__ import annotations
 
 import hashlib
+import html
 import json
+import re
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -30,6 +34,13 @@ LOSES: dict[str, dict[str, set[str]]] = {
         "tamper": {"reparameterize_test", "decoder_test"},
         "crash_loop": {"decoder_test", "vae_test"},  # the VAE needs the Decoder the loop never defined
         "crash_exit": {"decoder_test", "vae_test"},  # the kernel died: later cells cannot run
+        # attacks on the grading itself (tests/test_sandbox.py checks what else they must not do)
+        "attack_solutions": {"*"},  # solutions/ is not in the sandbox: nothing to import
+        "attack_gradebook": {"*"},  # a blank submission whose daemon cannot reach gradebook.db
+        "attack_classmate": set(),  # honest answers; the classmates' files stay untouched
+        "attack_network": set(),
+        "attack_forkbomb": {"decoder_test", "vae_test"},  # stopped at the process limit in decoder_answer
+        "attack_memory": set(),  # a MemoryError and OOM-killed children, in its own cells only
     },
     "lab02_smiles_vae": {
         "cheat": {"*"},
@@ -99,6 +110,38 @@ def students(lab: str) -> list[str]:
 
 
 _GRADED: dict[str, dict] = {}
+LISTEN_PORT = 47613  # attack_network tries to reach the grading machine here (127.0.0.1, outside its sandbox)
+DAEMON_WAIT = 4.0  # seconds to watch gradebook.db after autograde returns (attack_gradebook writes every 0.3 s)
+
+
+class Listener:
+    """A TCP server on 127.0.0.1:LISTEN_PORT for the duration of a ``with``; ``heard`` lists what arrived."""
+
+    def __enter__(self) -> list[bytes]:
+        self.heard: list[bytes] = []
+        self.server = socket.socket()
+        self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.server.bind(("127.0.0.1", LISTEN_PORT))
+        self.server.listen(8)
+
+        def serve() -> None:
+            while True:
+                try:
+                    conn, _ = self.server.accept()
+                except OSError:
+                    return
+                self.heard.append(conn.recv(200) or b"(connected, sent nothing)")
+                conn.close()
+
+        threading.Thread(target=serve, daemon=True).start()
+        return self.heard
+
+    def __exit__(self, *exc) -> None:
+        self.server.close()
+
+
+def db_digest(course: gs.Course) -> str:
+    return hashlib.sha256((course.root / "gradebook.db").read_bytes()).hexdigest()
 
 
 def graded(lab: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
@@ -108,17 +151,36 @@ def graded(lab: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
         for s in students(lab):
             course.submit(s)
         before = gs.tree_digest(course.root / "submitted")
-        seconds = course.autograde(f"--Execute.timeout={CELL_TIMEOUT}")
+        heard: list[bytes] = []
+        if "attack_network" in students(lab):
+            with Listener() as heard:
+                seconds = course.autograde(f"--Execute.timeout={CELL_TIMEOUT}")
+        else:
+            seconds = course.autograde(f"--Execute.timeout={CELL_TIMEOUT}")
+        db_at_return = db_digest(course)
+        if "attack_gradebook" in students(lab):
+            time.sleep(DAEMON_WAIT)
+        db_later = db_digest(course)
         course.feedback()
         _GRADED[lab] = {
             "course": course,
             "seconds": seconds,
             "before": before,
             "after": gs.tree_digest(course.root / "submitted"),
+            "db": (db_at_return, db_later),
+            "heard": heard,
             "scores": course.scores(),
             "csv": course.export_csv(),
         }
     return _GRADED[lab]
+
+
+def outputs(course: gs.Course, student: str, grade_id: str) -> str:
+    """The text of every output of one cell of a student's autograded notebook."""
+    lab = course.lab
+    nb = nbformat.read(course.root / "autograded" / student / lab / f"{lab}.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if gs.grade_id(c) == grade_id)
+    return "\n".join(o.get("text", "") or f"{o.get('ename')}: {o.get('evalue')}" for o in cell.get("outputs", []))
 
 
 def auto_cells(lab: str) -> dict[str, float]:
@@ -206,6 +268,93 @@ def test_a_hanging_cell_is_stopped_by_the_cell_timeout(lab, tmp_path_factory):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("lab", lab_params())
+def test_attacks_on_the_grading_itself_fail_inside_the_sandbox(lab, tmp_path_factory):
+    """tests/submissions/<lab>/attack_*.py: each attack class fails, and touches nobody else (scores: LOSES)."""
+    attacks = [s for s in students(lab) if s.startswith("attack_")]
+    if not attacks:
+        pytest.skip("this lab has no attack submissions")
+    g = graded(lab, tmp_path_factory)
+    course = g["course"]
+    # solutions/ is not there to read
+    assert "no solutions/ folder" in outputs(course, "attack_solutions", "encoder_answer")
+    # the daemon that rewrites gradebook.db is gone with the sandbox: nothing changes after autograde returns
+    assert g["db"][0] == g["db"][1], "gradebook.db changed after autograde returned: a submission's process survived"
+    assert sum(a or 0 for a, _ in g["scores"]["attack_gradebook"].values()) == 0
+    # classmates' files: the whole submitted/ tree is byte-identical (also checked for every lab below)
+    assert g["before"] == g["after"], "a submission changed a file in submitted/"
+    # the network: only the sandbox's own loopback, and nothing reached the grader's listener
+    net = outputs(course, "attack_network", "kl_answer")
+    assert "NETWORK: blocked" in net and "INTERFACES: ['lo']" in net, net
+    assert g["heard"] == [], f"the grading machine heard from a submission: {g['heard']}"
+    # a fork bomb is stopped at the process limit; the reason reaches the student
+    bomb = outputs(course, "attack_forkbomb", "decoder_answer")
+    assert "KernelDied" in bomb and "processes" in bomb, bomb
+    assert "not run" in outputs(course, "attack_forkbomb", "vae_test")
+    # memory: one huge allocation fails in its own cell; children over the total limit are killed
+    assert "30 GB refused" in outputs(course, "attack_memory", "kl_answer")
+    killed = re.search(r"children killed: (\d+)", outputs(course, "attack_memory", "elbo_answer"))
+    assert killed, outputs(course, "attack_memory", "elbo_answer")
+    from course_grading.sandbox import Cgroups
+
+    cgroups = Cgroups.create(1024**3, 64)
+    if cgroups:  # the whole-sandbox memory limit exists only where cgroups are writable
+        cgroups.remove()
+        assert int(killed.group(1)) >= 1, "6 GB in six processes should pass the sandbox's 4 GB total"
+    # no process of any submission outlived grading
+    left = subprocess.run(["pgrep", "-af", str(course.root)], capture_output=True, text=True).stdout
+    assert not left.strip(), f"processes of submissions still running:\n{left}"
+
+
+def visible_text(path: Path) -> str:
+    """The text a reader of an HTML file sees (tags removed, entities decoded)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", path.read_text()))
+
+
+def hidden_test_lines(lab: str) -> list[str]:
+    """Lines of the solution's hidden tests that appear nowhere else (not in the release, not in an answer)."""
+    nb = nbformat.read(gs.ROOT / "solutions" / lab / f"{lab}.ipynb", as_version=4)
+    release = nbformat.read(gs.ROOT / "labs" / lab / f"{lab}.ipynb", as_version=4)
+    elsewhere = {ln.strip() for c in release.cells for ln in c.source.splitlines()}
+    hidden = []
+    for cell in nb.cells:
+        inside = False
+        for ln in cell.source.splitlines():
+            if "BEGIN HIDDEN TESTS" in ln:
+                inside = True
+            elif "END HIDDEN TESTS" in ln:
+                inside = False
+            elif inside:
+                hidden.append(ln.strip())
+            else:
+                elsewhere.add(ln.strip())
+    return [ln for ln in hidden if len(ln) >= 12 and ln not in elsewhere]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lab", lab_params())
+def test_feedback_never_shows_a_hidden_test(lab, tmp_path_factory):
+    """Students read feedback/: it says a hidden test failed and why, never the test's code."""
+    g = graded(lab, tmp_path_factory)
+    root, hidden = g["course"].root, hidden_test_lines(lab)
+    assert hidden, f"{lab} has no hidden tests"
+    # the hidden tests did run: they are in the autograded notebook, which students never get
+    graded_nb = (root / "autograded" / "solution" / lab / f"{lab}.ipynb").read_text()
+    assert any(json.dumps(ln)[1:-1] in graded_nb for ln in hidden)
+    release = nbformat.read(gs.ROOT / "labs" / lab / f"{lab}.ipynb", as_version=4)
+    visible = [ln.strip() for c in release.cells if c.metadata.get("nbgrader", {}).get("grade")
+               for ln in c.source.splitlines() if len(ln.strip()) >= 12]
+    for student in students(lab):
+        text = visible_text(root / "feedback" / student / lab / f"{lab}.html")
+        assert any(ln in text for ln in visible), "the text check itself is broken: no visible test line found"
+        shown = [ln for ln in hidden if ln in text]
+        assert not shown, f"feedback for {student} shows hidden test code: {shown[:3]}"
+    # a failed hidden test still tells the student why
+    cheat = visible_text(root / "feedback" / "cheat" / lab / f"{lab}.html")
+    assert "instead of implementing it" in cheat
+
+
+@pytest.mark.slow
 def test_integrity_scan_flags_tricks_in_submissions_and_passes_honest_ones(tmp_path):
     lab = gs.LABS[0]
     release = nbformat.read(gs.ROOT / "labs" / lab / f"{lab}.ipynb", as_version=4)
@@ -220,7 +369,7 @@ def test_integrity_scan_flags_tricks_in_submissions_and_passes_honest_ones(tmp_p
     )
     (tmp_path / "submitted").mkdir()
     nbformat.write(tricky, tmp_path / "submitted" / "tricky.ipynb")
-    run = lambda p: subprocess.run([sys.executable, "-m", "course_utils.grading", str(p)],
+    run = lambda p: subprocess.run([sys.executable, "-m", "course_grading.integrity", str(p)],
                                    capture_output=True, text=True)
     clean = run(tmp_path / "honest.ipynb")
     assert clean.returncode == 0 and "0 findings" in clean.stdout, clean.stdout

@@ -7,7 +7,7 @@ import grading_sandbox as gs
 import nbformat
 import pytest
 
-from course_utils import selfcheck
+from course_grading import selfcheck
 
 LAB = "lab06_anomaly_detection"
 

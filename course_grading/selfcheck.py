@@ -1,6 +1,6 @@
 """Self-study check: run a lab notebook's visible tests and report question by question.
 
-    python -m course_utils.selfcheck labs/lab02_smiles_vae/lab02_smiles_vae.ipynb
+    python -m course_grading.selfcheck labs/lab02_smiles_vae/lab02_smiles_vae.ipynb
     make check LAB=lab02
 
 The notebook is copied to a temporary folder and executed there in a fresh kernel (with
@@ -9,6 +9,9 @@ is never changed. Each graded test cell is reported as passed, failed (with the 
 message, which says what was expected) or not answered (its answer cell still raises
 ``NotImplementedError``). Hidden tests run only when an instructor grades: passing every visible
 test is necessary, not sufficient. Exit status 0 when every visible test passes, 1 otherwise.
+
+``SANDBOX=1 make check ...`` runs the kernel in the grading sandbox (``course_grading.sandbox``),
+as the instructor's autograder will: no network, no files outside the notebook's own folder.
 """
 
 from __future__ import annotations
@@ -74,8 +77,14 @@ def check(notebook: Path, timeout: int = 300) -> list[Question]:
         saved = os.environ.get("NBGRADER_EXECUTION")
         os.environ["NBGRADER_EXECUTION"] = "validate"
         try:
+            extra = {}
+            if os.environ.get("SANDBOX", "").strip() == "1":  # asked for: run as the autograder would
+                from course_grading.sandbox import Sandbox, SandboxKernelManager
+
+                print(Sandbox().check(), flush=True)
+                extra["kernel_manager_class"] = SandboxKernelManager
             client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-                                    resources={"metadata": {"path": tmp}})
+                                    resources={"metadata": {"path": tmp}}, **extra)
             client.execute()
         finally:
             if saved is None:
