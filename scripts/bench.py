@@ -235,7 +235,7 @@ def bench_grading(submissions: int = 4) -> dict[str, float]:
     import tempfile
 
     sys.path.insert(0, str(ROOT / "tests"))
-    import grading_sandbox as gs
+    import grading_course as gs
 
     out: dict[str, float] = {}
     totals = {"jobs1": 0.0, "jobs2": 0.0, "unsandboxed": 0.0}
