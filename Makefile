@@ -36,7 +36,8 @@ FEEDBACK_ARGS ?=
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 AUTOGRADE_ARGS ?=
 
-.PHONY: help setup lab test test-fast test-gpu check colab lint release autograde integrity feedback grades bench clean
+.PHONY: help setup lab test test-fast test-gpu check colab lint release autograde integrity feedback grades \
+	manual-export manual-import bench clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -83,20 +84,33 @@ colab: setup ## refresh the Colab badge and install cell of every notebook (URL:
 	$(BIN)/python scripts/colab.py
 	$(MAKE) --no-print-directory release
 
-autograde: setup ## grade submitted/<student>/<lab>/, JOBS at once, each in its own sandbox (LAB=<lab>), then the integrity scan
-	@# record the lab's cells in gradebook.db (autograde restores locked and test cells from it)
-	cd "$(COURSE_DIR)" && $(BIN)/nbgrader generate_assignment "$(LAB)" --force --log-level=ERROR
-	cd "$(COURSE_DIR)" && $(BIN)/python -m course_grading.autograde "$(LAB)" --create --jobs=$(JOBS) $(AUTOGRADE_ARGS)
-	-cd "$(COURSE_DIR)" && $(BIN)/python -m course_grading.integrity submitted
+# a short lab name (LAB=lab01) becomes the lab's id, or make stops with the list of labs
+RESOLVE = lab=$$(cd "$(COURSE_DIR)" && $(BIN)/python -m course_grading.collect resolve "$(LAB)") || exit 2
+
+autograde: setup ## grade submitted/<student>/<lab>/ (LAB=lab01), JOBS at once, each in its own sandbox; then the integrity scan
+	@$(RESOLVE); cd "$(COURSE_DIR)" && \
+	echo "nbgrader generate_assignment $$lab (records the lab's cells in gradebook.db)" && \
+	$(BIN)/nbgrader generate_assignment "$$lab" --force --log-level=ERROR && \
+	{ $(BIN)/python -m course_grading.autograde "$$lab" --create --jobs=$(JOBS) --log-level=WARN $(AUTOGRADE_ARGS); \
+	  rc=$$?; $(BIN)/python -m course_grading.integrity submitted; exit $$rc; }
 
 integrity: setup ## report answer cells in submitted/ that could fool the tests (__eq__, monkeypatching, exec)
 	cd "$(COURSE_DIR)" && $(BIN)/python -m course_grading.integrity submitted
 
-feedback: setup ## HTML feedback for every autograded submission, in feedback/ (hidden tests' code never shown)
-	cd "$(COURSE_DIR)" && $(BIN)/nbgrader generate_feedback "$(LAB)" $(FEEDBACK_ARGS)
+feedback: setup ## HTML feedback for every autograded submission, in feedback/ (always current; hidden tests' code never shown)
+	@$(RESOLVE); cd "$(COURSE_DIR)" && \
+	$(BIN)/nbgrader generate_feedback "$$lab" --force --log-level=WARN $(FEEDBACK_ARGS) && \
+	echo "feedback: written for every graded submission of $$lab in feedback/<student>/$$lab/"
 
-grades: setup ## export every grade to grades.csv
-	cd "$(COURSE_DIR)" && $(BIN)/nbgrader export --to grades.csv
+grades: setup ## export every grade to grades.csv: one row per student and lab, with status and pending points
+	cd "$(COURSE_DIR)" && $(BIN)/python -m course_grading.grades grades.csv
+
+manual-export: setup ## write every answer waiting for hand-grading to manual-grading-<lab>.csv (LAB=lab01)
+	@$(RESOLVE); cd "$(COURSE_DIR)" && $(BIN)/python -m course_grading.manual export "$$lab"
+
+manual-import: setup ## record the scores and comments of a filled-in manual-grading file (FILE=...), all or nothing
+	@test -n "$(FILE)" || { echo "manual-import: name the file: make manual-import FILE=manual-grading-<lab>.csv"; exit 2; }
+	cd "$(COURSE_DIR)" && $(BIN)/python -m course_grading.manual import "$(abspath $(FILE))"
 
 bench: setup ## measure run times and course results; writes bench/results.json
 	$(BIN)/python scripts/bench.py

@@ -10,12 +10,17 @@ from nbgrader.preprocessors import GetGrades
 
 from course_grading.execute import SandboxedExecute
 from course_grading.feedback import HideHiddenTests
+from course_grading.overwrite import OverwriteCells
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "labs"
 c.CourseDirectory.course_id = "vae-chem"
+# nbgrader's exchange (release/fetch/submit between accounts) lives in the course folder, not in
+# /usr/local/share/nbgrader/exchange, which an ordinary account cannot write (the Formgrader's log
+# said "Unwritable directory" on every start). A JupyterHub deployment points it at a shared folder.
+c.Exchange.root = "exchange"
 
 # A submission that deletes a test cell gets it back (graded as if untouched).
 c.OverwriteCells.add_missing_cells = True
@@ -26,6 +31,12 @@ c.Execute.timeout = 60
 c.Autograde.autograde_preprocessors = [
     SandboxedExecute if p.__name__ == "Execute" else p
     for p in Autograde.class_traits()["autograde_preprocessors"].default()
+]
+# An untouched test cell is not reported as changed (its released form lacks the hidden tests); an
+# edited one is reported once, in plain words, and restored as nbgrader always does.
+c.Autograde.sanitize_preprocessors = [
+    OverwriteCells if p.__name__ == "OverwriteCells" else p
+    for p in Autograde.class_traits()["sanitize_preprocessors"].default()
 ]
 # Figures a solution run saves next to its notebook (lab 04's t-SNE map, lab 07's film strip) are
 # outputs, not course material: never copy them into labs/ or a student's release.

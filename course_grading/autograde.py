@@ -17,12 +17,22 @@ So every gradebook write is made by this one process, one submission at a time, 
 ``nbgrader autograde`` makes it, and the grades do not depend on ``--jobs``: every kernel runs the
 same sandbox with the same fixed number of threads (``c.Sandbox.threads``).
 
+Around that, what an instructor needs to trust the run:
+
+- the lab may be named by its prefix (``lab01``);
+- before grading, every file under ``submitted/`` that cannot be graded is listed with the path it
+  should have (:mod:`course_grading.collect`); the rest is graded and the command then exits 3;
+- a submission already graded is graded again only when its files changed since (a
+  resubmission), or with ``--force``; an unchanged one is skipped and counted;
+- one summary at the end: graded, regraded, unchanged, not gradable, failed.
+
 Every nbgrader option works as with ``nbgrader autograde`` (``--force``, ``--student``,
 ``--Execute.timeout=...``, ``--Sandbox.time_limit=...``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -34,13 +44,29 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
+from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.apps.autogradeapp import AutogradeApp
 from nbgrader.apps.autogradeapp import aliases as nbgrader_aliases
 from nbgrader.converters import Autograde, BaseConverter, NbGraderException
 from nbgrader.utils import rmtree
 from traitlets import Integer
 
-from course_grading import execute, sandbox
+from course_grading import collect, execute, sandbox
+
+SOURCE_DIGEST = ".submission-sha256"  # beside each autograded notebook: what it was graded from
+
+
+def folder_digest(folder: str) -> str:
+    """sha256 over the relative paths and bytes of every file in ``folder`` (checkpoints ignored)."""
+    h = hashlib.sha256()
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d != ".ipynb_checkpoints")
+        for name in sorted(files):
+            path = os.path.join(root, name)
+            h.update(os.path.relpath(path, folder).encode() + b"\0")
+            with open(path, "rb") as fh:
+                h.update(hashlib.sha256(fh.read()).digest())
+    return h.hexdigest()
 
 
 class ParallelAutograde(Autograde):
@@ -50,6 +76,7 @@ class ParallelAutograde(Autograde):
 
     def start(self) -> None:
         self._phase = "all"
+        self.counts = {"new": 0, "regraded": 0, "unchanged": 0}
         super().start()
 
     def convert_notebooks(self) -> None:
@@ -66,19 +93,68 @@ class ParallelAutograde(Autograde):
             super().convert_notebooks()
         finally:
             self._phase = "all"
+            if execute.PRECOMPUTED:
+                self.log.warning("%d executed notebooks were not used (a submission changed while grading?); "
+                                 "those were executed again", len(execute.PRECOMPUTED))
             execute.PRECOMPUTED.clear()
         if prepare_failed is not None:
             raise prepare_failed
 
     def init_destination(self, assignment_id: str, student_id: str) -> bool:
-        if self._phase != "grade":
-            return super().init_destination(assignment_id, student_id)
-        if (assignment_id, student_id) not in self._prepared:
-            return False
         dest = os.path.normpath(self._format_dest(assignment_id, student_id))
-        if os.path.exists(dest):
-            rmtree(dest)
+        if self._phase == "grade":
+            if (assignment_id, student_id) not in self._prepared:
+                return False
+            if os.path.exists(dest):
+                rmtree(dest)
+            return True
+        excluded = self.coursedir.student_id_exclude.split(",") if self.coursedir.student_id_exclude else []
+        if student_id in excluded:
+            return False
+        if not os.path.exists(dest):
+            self.counts["new"] += 1
+            return True
+        recorded = os.path.join(dest, SOURCE_DIGEST)
+        source = os.path.normpath(self._format_source(assignment_id, student_id))
+        changed = not os.path.exists(recorded) or open(recorded).read().strip() != folder_digest(source)
+        if not (changed or self.force):
+            self.counts["unchanged"] += 1
+            return False
+        if changed:
+            self.log.warning("%s/%s: the submission changed since it was graded; grading it again",
+                             student_id, assignment_id)
+            self._forget_hand_grading(assignment_id, student_id)
+        self.counts["regraded"] += 1
+        rmtree(dest)
         return True
+
+    def _forget_hand_grading(self, assignment_id: str, student_id: str) -> None:
+        """A person's marks were given to the answers this resubmission replaces: they go, and wait again."""
+        with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+            try:
+                submission = gb.find_submission(assignment_id, student_id)
+            except MissingEntry:
+                return
+            cleared = 0
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    if grade.manual_score is not None or grade.extra_credit is not None:
+                        grade.manual_score = grade.extra_credit = None
+                        cleared += 1
+                for comment in notebook.comments:
+                    comment.manual_comment = None
+            gb.db.commit()
+        if cleared:
+            self.log.warning("%s/%s: %d hand-graded marks were given to the previous version; they are cleared "
+                             "and those answers wait for a person again", student_id, assignment_id, cleared)
+
+    def set_permissions(self, assignment_id: str, student_id: str) -> None:
+        if self._phase == "grade":  # record what this grade was computed from, before nbgrader locks the files
+            source = os.path.normpath(self._format_source(assignment_id, student_id))
+            dest = os.path.normpath(self._format_dest(assignment_id, student_id))
+            with open(os.path.join(dest, SOURCE_DIGEST), "w") as fh:
+                fh.write(folder_digest(source) + "\n")
+        super().set_permissions(assignment_id, student_id)
 
     def init_assignment(self, assignment_id: str, student_id: str) -> None:
         super().init_assignment(assignment_id, student_id)
@@ -119,8 +195,7 @@ class ParallelAutograde(Autograde):
             with ThreadPoolExecutor(max_workers=jobs) as pool:
                 for f in [pool.submit(run, i, job) for i, job in enumerate(self._jobs)]:
                     f.result()
-        self.log.info("executed %d notebooks in %.1f s with %d jobs", len(self._jobs),
-                      time.perf_counter() - start, jobs)
+        self.executed = (len(self._jobs), time.perf_counter() - start, jobs)
         return results
 
 
@@ -137,15 +212,7 @@ class ParallelAutogradeApp(AutogradeApp):
         return [*super()._classes_default(), ParallelAutograde, sandbox.Sandbox, execute.SandboxedExecute]
 
     def start(self) -> None:
-        if sandbox.enabled():
-            try:
-                self.log.info(sandbox.Sandbox(parent=self).check())
-            except sandbox.SandboxUnavailable as err:
-                print(f"autograde: {err}", file=sys.stderr)
-                sys.exit(2)
-        else:
-            print(sandbox.WARNING_OFF, file=sys.stderr)
-        # nbgrader's own start, with our converter
+        # nbgrader's own start (config, course directory), then ours: short lab names, collect, grade, summary
         super(AutogradeApp, self).start()
         if len(self.extra_args) > 1:
             self.fail("Only one argument (the assignment id) may be specified")
@@ -153,14 +220,69 @@ class ParallelAutogradeApp(AutogradeApp):
             self.fail("An assignment id must be specified, either as an argument or with --assignment")
         elif len(self.extra_args) == 1:
             self.coursedir.assignment_id = self.extra_args[0]
+        course = Path(self.coursedir.root)
+        try:
+            lab = collect.resolve_lab(self.coursedir.assignment_id, course)
+        except collect.UnknownLab as err:
+            print(f"autograde: {err}", file=sys.stderr)
+            sys.exit(2)
+        self.coursedir.assignment_id = lab
+        if sandbox.enabled():
+            try:
+                print(sandbox.Sandbox(parent=self).check(), flush=True)
+            except sandbox.SandboxUnavailable as err:
+                print(f"autograde: {err}", file=sys.stderr)
+                sys.exit(2)
+        else:
+            print(sandbox.WARNING_OFF, file=sys.stderr)
+        found = collect.collect(course, lab)
+        for problem in found.problems:
+            print(problem)
+        excluded = sorted({s for name in found.present for s in found.excluded(name)})
+        if excluded:
+            before = [s for s in self.coursedir.student_id_exclude.split(",") if s]
+            self.coursedir.student_id_exclude = ",".join(sorted(set(before) | set(excluded)))
         converter = ParallelAutograde(coursedir=self.coursedir, parent=self)
+        failed = False
         try:
             converter.start()
         except NbGraderException:
+            failed = True
+        print(summary(lab, converter, found, failed))
+        if failed:
             sys.exit(1)
+        if found.problems:
+            sys.exit(3)
+
+
+def summary(lab: str, converter: ParallelAutograde, found: collect.Collection, failed: bool) -> str:
+    """One line an instructor can read: what this run did."""
+    counts = getattr(converter, "counts", {"new": 0, "regraded": 0, "unchanged": 0})
+    parts = [f"{counts['new']} graded", f"{counts['regraded']} regraded", f"{counts['unchanged']} unchanged (skipped)"]
+    if found.problems:
+        parts.append(f"{len(found.problems)} files not gradable (listed above)")
+    if failed:
+        parts.append("some submissions FAILED to grade (errors above)")
+    line = f"autograde {lab}: " + ", ".join(parts)
+    if getattr(converter, "executed", None):
+        n, seconds, jobs = converter.executed
+        line += f"; executed {n} notebooks in {seconds:.0f} s, {jobs} at a time"
+    return line
+
+
+def quiet_library_warnings() -> None:
+    """nbgrader's gradebook trips SQLAlchemy 2's autoflush warning ("... not in session, add operation
+    along ... will not proceed") on every new submission; the rows are added correctly right after.
+    An instructor reads a screen of those as a failure, so this one warning (and only it) is hidden."""
+    import warnings
+
+    from sqlalchemy.exc import SAWarning
+
+    warnings.filterwarnings("ignore", message=r".*not in session, add operation along", category=SAWarning)
 
 
 def main() -> None:
+    quiet_library_warnings()
     shutil.which("jupyter") or print("autograde: `jupyter` is not on PATH (run through make)", file=sys.stderr)
     ParallelAutogradeApp.launch_instance()
 

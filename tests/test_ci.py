@@ -5,7 +5,7 @@ import os
 import re
 import subprocess
 
-import grading_sandbox as gs
+import grading_course as gs
 import pytest
 import yaml
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import textwrap
 
-import grading_sandbox as gs
+import grading_course as gs
 import nbformat
 import pytest
 

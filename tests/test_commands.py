@@ -70,7 +70,7 @@ def test_instructor_make_targets_grade_a_submission_end_to_end(tmp_path):
     import sys
 
     sys.path.insert(0, str(ROOT / "tests"))
-    import grading_sandbox as gs
+    import grading_course as gs
 
     for name in ["Makefile", "pyproject.toml", "nbgrader_config.py"]:
         shutil.copy2(ROOT / name, tmp_path / name)  # keeps mtimes: .venv stays up to date

@@ -21,7 +21,7 @@ import nbformat
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-import grading_sandbox as gs  # noqa: E402
+import grading_course as gs  # noqa: E402
 
 CELL_TIMEOUT = 20  # seconds; the real course uses nbgrader_config.py's 60
 

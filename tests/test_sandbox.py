@@ -17,7 +17,7 @@ import time
 import uuid
 from pathlib import Path
 
-import grading_sandbox as gs
+import grading_course as gs
 import nbformat
 import pytest
 from nbclient import NotebookClient
@@ -104,18 +104,28 @@ def test_every_process_a_kernel_starts_ends_with_it(course):
         pytest.fail("a detached process of the kernel survived the end of its sandbox")
 
 
-def cgroup_dirs() -> set[str]:
-    return {str(p) for p in Path("/sys/fs/cgroup").rglob("course-sandbox-*")} if Path("/sys/fs/cgroup").exists() \
-        else set()
+class RecordingKernelManager(sandbox.SandboxKernelManager):
+    """The sandbox's kernel manager, remembering the folders and cgroups each kernel was given."""
+
+    made: list[Path] = []
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        cgroups = list(self._cgroups.dirs.values()) if self._cgroups else []
+        RecordingKernelManager.made += [Path(self._rundir), Path(self._scratch), *cgroups]
 
 
 def test_no_scratch_folder_or_cgroup_is_left_behind_even_when_the_kernel_dies(course):
-    tmp = Path(os.environ.get("TMPDIR", "/tmp"))
-    before, cg_before = set(tmp.glob("course-sbx-*")), cgroup_dirs()
-    out = run_in_sandbox(["print(1)", "import os\nos._exit(1)"], course / "autograded" / "alice" / LAB)
-    assert out[0].strip() == "1"
-    assert not (set(tmp.glob("course-sbx-*")) - before), "a scratch or socket folder was left in TMPDIR"
-    assert not (cgroup_dirs() - cg_before), "a sandbox cgroup was left behind"
+    RecordingKernelManager.made = []
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in ["print(1)", "import os\nos._exit(1)"]])
+    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    with pytest.raises(DeadKernelError):
+        NotebookClient(nb, timeout=60, kernel_name="python3", kernel_manager_class=RecordingKernelManager,
+                       resources={"metadata": {"path": str(course / "autograded" / "alice" / LAB)}}).execute()
+    assert nb.cells[0].outputs[0].text == "1\n"
+    made = RecordingKernelManager.made
+    assert len(made) >= 2, made
+    assert not [p for p in made if p.exists()], f"left behind: {[p for p in made if p.exists()]}"
 
 
 def run_job(tmp_path: Path, course: Path, cells: list[str], config: dict) -> tuple[list, float]:
@@ -205,4 +215,4 @@ def test_grades_do_not_depend_on_jobs_or_on_the_run(tmp_path):
         runs.append(scores_of(course))
     assert runs[0] == runs[1] == runs[2], runs
     assert runs[0]["solution"] != runs[0]["partial"] != runs[0]["blank"]
-    assert "executed 4 notebooks" in course.last.stderr and "with 2 jobs" in course.last.stderr
+    assert "executed 4 notebooks in" in course.last.stdout and "2 at a time" in course.last.stdout, course.last.stdout

@@ -3,7 +3,7 @@
 import hashlib
 import subprocess
 
-import grading_sandbox as gs
+import grading_course as gs
 import nbformat
 import pytest
 
@@ -44,8 +44,10 @@ def test_make_check_reports_each_question_of_a_broken_submission_and_leaves_it_u
 
 
 @pytest.mark.slow
-def test_check_passes_the_solution_answers(tmp_path):
+def test_check_passes_the_solution_answers_inside_the_grading_sandbox_when_asked(tmp_path, monkeypatch, capsys):
     release = nbformat.read(gs.ROOT / "labs" / LAB / f"{LAB}.ipynb", as_version=4)
     path = tmp_path / f"{LAB}.ipynb"
     nbformat.write(gs.build_submission(LAB, release, "solution"), path)
+    monkeypatch.setenv("SANDBOX", "1")  # `SANDBOX=1 make check ...`: run as the autograder will
     assert selfcheck.main([str(path)]) == 0
+    assert "sandbox: bubblewrap, no network" in capsys.readouterr().out

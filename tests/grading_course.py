@@ -1,4 +1,4 @@
-"""A throw-away nbgrader course in a temporary folder, driven by the real nbgrader commands.
+"""A throw-away nbgrader course in a temporary folder, driven by the real `make` targets and nbgrader.
 
 Used by tests/test_grading_pipeline.py and scripts/bench.py. Prepared submissions live in
 tests/submissions/ (see its README for the file format).
@@ -151,7 +151,7 @@ class Course:
         return time.perf_counter() - start
 
     def feedback(self) -> None:
-        make("feedback", f"COURSE_DIR={self.root}", f"LAB={self.lab}", "FEEDBACK_ARGS=--force")
+        make("feedback", f"COURSE_DIR={self.root}", f"LAB={self.lab}")
 
     def export_csv(self) -> list[dict[str, str]]:
         nbgrader("export", "--to", "grades.csv", cwd=self.root)
