@@ -99,7 +99,7 @@ integrity: setup ## report answer cells in submitted/ that could fool the tests 
 
 feedback: setup ## HTML feedback for every autograded submission, in feedback/ (always current; hidden tests' code never shown)
 	@$(RESOLVE); cd "$(COURSE_DIR)" && \
-	$(BIN)/nbgrader generate_feedback "$$lab" --force --log-level=WARN $(FEEDBACK_ARGS) && \
+	$(BIN)/nbgrader generate_feedback "$$lab" --force --log-level=ERROR $(FEEDBACK_ARGS) && \
 	echo "feedback: written for every graded submission of $$lab in feedback/<student>/$$lab/"
 
 grades: setup ## export every grade to grades.csv: one row per student and lab, with status and pending points

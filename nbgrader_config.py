@@ -3,13 +3,15 @@
 Instructors: `make release`, `make autograde`, `make feedback`, `make grades` (see README).
 """
 
+from pathlib import Path
+
+import nbgrader
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.converters.autograde import Autograde
 from nbgrader.coursedir import CourseDirectory
-from nbgrader.preprocessors import GetGrades
 
 from course_grading.execute import SandboxedExecute
-from course_grading.feedback import HideHiddenTests
+from course_grading.feedback import TEMPLATES, GetGrades, HideHiddenTests, MathToMathML
 from course_grading.overwrite import OverwriteCells
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
@@ -41,5 +43,12 @@ c.Autograde.sanitize_preprocessors = [
 # Figures a solution run saves next to its notebook (lab 04's t-SNE map, lab 07's film strip) are
 # outputs, not course material: never copy them into labs/ or a student's release.
 c.CourseDirectory.ignore = [*CourseDirectory.class_traits()["ignore"].default(), "*.png"]
-# Feedback shows that a hidden test failed and its message, never its code.
-c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+# Feedback shows that a hidden test failed and its message, never its code; its summary names each
+# question, shows an answer waiting for a person as waiting (not 0 points), wraps long messages, and
+# shows math as MathML (no MathJax from a CDN: it renders offline).
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, MathToMathML, CSSHTMLHeaderPreprocessor]
+c.HTMLExporter.template_name = "course_feedback"
+NBGRADER_TEMPLATES = str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates")
+c.HTMLExporter.extra_template_basedirs = [str(TEMPLATES), NBGRADER_TEMPLATES]
+c.HTMLExporter.template_file = "course_feedback.html.j2"  # extends the chain's next index.html.j2: nbgrader's
+c.HTMLExporter.filters = {"course_feedback": "course_grading.feedback.course_feedback"}

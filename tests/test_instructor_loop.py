@@ -77,6 +77,15 @@ def test_collect_regrade_and_quiet_output_through_make(tmp_path):
     assert rows[("ana", OTHER)]["status"] == "not submitted"
     assert (tmp_path / "grades.csv").exists() and "grades.csv" in (gs.ROOT / ".gitignore").read_text()
 
+    # feedback names each question and shows the reflection as waiting for a person, not as 0 points
+    gs.make("feedback", f"COURSE_DIR={tmp_path}", "LAB=lab01")
+    page = (tmp_path / "feedback" / "ana" / LAB / f"{LAB}.html").read_text()
+    assert f'<a href="#reflection">reflection: your written answer</a> (<span class="pending">waiting for ' \
+           f"hand-grading ({reflection:g} points)" in page
+    assert '<a href="#encoder_test">encoder: tests</a> (Score: 2 / 2)' in page and ">Test cell<" not in page
+    assert f"{reflection:g} points still wait for hand-grading" in page and "pre-wrap" in page
+    assert "<math" in page and "\\mathcal" not in page, "math is MathML (offline), not LaTeX left for MathJax"
+
     # hand-grading without a browser: export, a refused import (nothing recorded), a good import
     export = gs.make("manual-export", f"COURSE_DIR={tmp_path}", "LAB=lab01")
     sheet = tmp_path / f"manual-grading-{LAB}.csv"
