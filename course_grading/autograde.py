@@ -107,6 +107,9 @@ class ParallelAutograde(Autograde):
                 return False
             if os.path.exists(dest):
                 rmtree(dest)
+            # nbconvert's writer makes its folder only when its build_directory *changes*; with one student,
+            # pass 3 sets the same folder as pass 1 did, so it must exist already
+            os.makedirs(dest)
             return True
         excluded = self.coursedir.student_id_exclude.split(",") if self.coursedir.student_id_exclude else []
         if student_id in excluded:
