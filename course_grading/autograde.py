@@ -119,14 +119,29 @@ class ParallelAutograde(Autograde):
             return True
         recorded = os.path.join(dest, SOURCE_DIGEST)
         source = os.path.normpath(self._format_source(assignment_id, student_id))
-        changed = not os.path.exists(recorded) or open(recorded).read().strip() != folder_digest(source)
+        if os.path.exists(recorded):
+            changed = open(recorded).read().strip() != folder_digest(source)
+            known = True
+        else:  # graded before digests were recorded: only a file newer than the grading counts as a change
+            graded_at = max((os.path.getmtime(os.path.join(r, f)) for r, _, fs in os.walk(dest) for f in fs),
+                            default=0.0)
+            changed = any(os.path.getmtime(os.path.join(r, f)) > graded_at for r, _, fs in os.walk(source)
+                          for f in fs)
+            known = False
+            if not changed:
+                with open(recorded, "w") as fh:  # adopt it: from now on changes are detected exactly
+                    fh.write(folder_digest(source) + "\n")
         if not (changed or self.force):
             self.counts["unchanged"] += 1
             return False
         if changed:
             self.log.warning("%s/%s: the submission changed since it was graded; grading it again",
                              student_id, assignment_id)
-            self._forget_hand_grading(assignment_id, student_id)
+            if known:
+                self._forget_hand_grading(assignment_id, student_id)
+            else:  # no record of what was graded: a person's marks are kept, and flagged
+                self.log.warning("%s/%s: graded before this course recorded what it graded; any hand-graded "
+                                 "marks are kept: check them against the new answers", student_id, assignment_id)
         self.counts["regraded"] += 1
         rmtree(dest)
         return True

@@ -8,6 +8,7 @@ names work; an untouched release grades without a single warning line.
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 from pathlib import Path
 
@@ -136,6 +137,19 @@ def test_collect_regrade_and_quiet_output_through_make(tmp_path):
 
     third = autograde()
     assert f"autograde {LAB}: 0 graded, 0 regraded, 3 unchanged (skipped)" in third.stdout, third.stdout
+
+    # a course graded before digests were recorded: untouched submissions are adopted, not regraded ...
+    record = tmp_path / "autograded" / "blank" / LAB / ".submission-sha256"
+    record.unlink()
+    adopted = autograde()
+    assert f"autograde {LAB}: 0 graded, 0 regraded, 3 unchanged (skipped)" in adopted.stdout, adopted.stdout
+    assert record.exists()
+    # ... and one with a file newer than its grading is regraded, keeping (and flagging) any hand-grading
+    record.unlink()
+    os.utime(tmp_path / "submitted" / "blank" / LAB / f"{LAB}.ipynb")
+    legacy = autograde()
+    assert f"autograde {LAB}: 0 graded, 1 regraded, 2 unchanged (skipped)" in legacy.stdout, legacy.stdout
+    assert "graded before this course recorded what it graded; any hand-graded marks are kept" in legacy.stderr
     forced = autograde("--force")
     assert f"autograde {LAB}: 0 graded, 3 regraded, 0 unchanged (skipped)" in forced.stdout, forced.stdout
 
