@@ -395,11 +395,12 @@ def test_prepared_submissions_name_real_cells():
 
 
 @pytest.mark.slow
-def test_autograding_one_submission_takes_under_30_seconds(tmp_path):
-    """Autograding one solution submission of the first lab takes under 30 s (NBGRADER_EXECUTION budgets)."""
+def test_a_course_with_one_submission_grades_it_fully(tmp_path):
+    """One student alone (pass 3 reuses pass 1's folder); how long it takes is measured by `make bench`
+    (``autograde.<lab>.jobs1_s_per_submission``), not here: a timed test only measures the CI machine's load."""
     lab = gs.LABS[0]
     course = gs.Course.create(tmp_path, lab)
     course.submit("solution")
-    start = time.perf_counter()
     course.autograde()
-    assert time.perf_counter() - start < 30
+    cells = auto_cells(lab)
+    assert {c: course.scores()["solution"][c][0] for c in cells} == cells
