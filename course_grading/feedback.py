@@ -107,14 +107,21 @@ def latex_to_mathml(markdown: str) -> tuple[str, int, int]:
     return text, done, failed
 
 
-class MathToMathML(NbGraderPreprocessor):
+class FeedbackPreprocessor(NbGraderPreprocessor):
+    """Base of this module's preprocessors."""
+
+    # the exporter configures this for every preprocessor; declared (as nbgrader's GetGrades does) so that
+    # traitlets does not warn "Config option `display_data_priority` not recognized" on every run
+    display_data_priority = List(["text/html", "application/pdf", "text/latex", "image/svg+xml", "image/png",
+                                  "image/jpeg", "text/plain"]).tag(config=True)
+
+
+class MathToMathML(FeedbackPreprocessor):
     """Render the math of markdown cells as MathML, which browsers show without MathJax or a network.
 
     nbgrader's feedback page loads MathJax from a CDN, so a student reading it offline saw raw LaTeX.
     """
 
-    display_data_priority = List(["text/html", "application/pdf", "text/latex", "image/svg+xml", "image/png",
-                                  "image/jpeg", "text/plain"]).tag(config=True)
 
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int) -> tuple[NotebookNode, Any]:
         if cell.get("cell_type") == "markdown" and "$" in cell.get("source", ""):
@@ -125,15 +132,11 @@ class MathToMathML(NbGraderPreprocessor):
         return cell, resources
 
 
-class HideHiddenTests(NbGraderPreprocessor):
+class HideHiddenTests(FeedbackPreprocessor):
     """Remove the source of hidden tests (and the tracebacks that quote it) from a graded notebook."""
 
     begin = Unicode("BEGIN HIDDEN TESTS").tag(config=True)
     end = Unicode("END HIDDEN TESTS").tag(config=True)
-    # the exporter configures this for every preprocessor; declared (as nbgrader's GetGrades does) so that
-    # traitlets does not warn "Config option `display_data_priority` not recognized" on every run
-    display_data_priority = List(["text/html", "application/pdf", "text/latex", "image/svg+xml", "image/png",
-                                  "image/jpeg", "text/plain"]).tag(config=True)
 
     def hide(self, source: str) -> tuple[str, bool]:
         out, hidden, inside = [], 0, False
