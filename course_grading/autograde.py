@@ -51,7 +51,7 @@ from nbgrader.converters import Autograde, BaseConverter, NbGraderException
 from nbgrader.utils import rmtree
 from traitlets import Integer
 
-from course_grading import collect, execute, sandbox
+from course_grading import collect, execute, integrity, sandbox
 
 SOURCE_DIGEST = ".submission-sha256"  # beside each autograded notebook: what it was graded from
 
@@ -95,8 +95,10 @@ class ParallelAutograde(Autograde):
             self._phase = "all"
             if execute.PRECOMPUTED:
                 self.log.warning("%d executed notebooks were not used (a submission changed while grading?); "
-                                 "those were executed again", len(execute.PRECOMPUTED))
+                                 "those were executed again: %s", len(execute.PRECOMPUTED),
+                                 ", ".join(sorted(p for p, _ in execute.PRECOMPUTED)))
             execute.PRECOMPUTED.clear()
+            execute.EXECUTED_FROM.clear()
         if prepare_failed is not None:
             raise prepare_failed
 
@@ -206,6 +208,7 @@ class ParallelAutograde(Autograde):
                                      capture_output=True, text=True)
                 if out.returncode == 0 and os.path.exists(spec["output"]):
                     results[(job["workdir"], execute.digest(before))] = nbformat.read(spec["output"], as_version=4)
+                    execute.EXECUTED_FROM[job["workdir"]] = nbformat.writes(before)
                 else:
                     self.log.warning("executing %s in a job failed; it runs again while grading:\n%s",
                                      job["notebook"], out.stderr[-2000:])
@@ -266,19 +269,29 @@ class ParallelAutogradeApp(AutogradeApp):
             converter.start()
         except NbGraderException:
             failed = True
-        print(summary(lab, converter, found, failed))
+        # the integrity scan of this lab's answers, always, even when some submissions failed to grade
+        notebooks = [course / "submitted" / s / lab / f"{lab}.ipynb" for s in found.gradable.get(lab, [])]
+        findings = [f for nb in notebooks if nb.exists() for f in integrity.scan_notebook(nb)]
+        for finding in findings:
+            print(f"INTEGRITY {os.path.relpath(finding.notebook, course)} [{finding.cell}] line {finding.line}: "
+                  f"{finding.what}")
+        print(f"integrity scan: {len(notebooks)} notebooks, {len(findings)} findings")
+        print(summary(lab, converter, found, failed, len(findings)))
         if failed:
             sys.exit(1)
         if found.problems:
             sys.exit(3)
 
 
-def summary(lab: str, converter: ParallelAutograde, found: collect.Collection, failed: bool) -> str:
+def summary(lab: str, converter: ParallelAutograde, found: collect.Collection, failed: bool,
+            findings: int = 0) -> str:
     """One line an instructor can read: what this run did."""
     counts = getattr(converter, "counts", {"new": 0, "regraded": 0, "unchanged": 0})
     parts = [f"{counts['new']} graded", f"{counts['regraded']} regraded", f"{counts['unchanged']} unchanged (skipped)"]
     if found.problems:
         parts.append(f"{len(found.problems)} files not gradable (listed above)")
+    if findings:
+        parts.append(f"{findings} integrity findings to review (INTEGRITY lines above)")
     if failed:
         parts.append("some submissions FAILED to grade (errors above)")
     line = f"autograde {lab}: " + ", ".join(parts)

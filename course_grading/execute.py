@@ -19,6 +19,7 @@ autograder (:mod:`course_grading.autograde`): it never opens the gradebook.
 from __future__ import annotations
 
 import copy
+import difflib
 import hashlib
 import json
 import os
@@ -36,6 +37,8 @@ from course_grading import sandbox
 
 # (folder, digest of the notebook before execution) -> the executed notebook
 PRECOMPUTED: dict[tuple[str, str], NotebookNode] = {}
+# folder -> the notebook text the job process executed (to say what changed when a result goes unused)
+EXECUTED_FROM: dict[str, str] = {}
 # the configuration sections that decide how a notebook executes (passed on to job processes)
 CONFIG_SECTIONS = ("ExecutePreprocessor", "NotebookClient", "Execute", "CrashSafeExecute", "SandboxedExecute",
                    "Sandbox", "KernelManager", "SandboxKernelManager")
@@ -102,6 +105,11 @@ class SandboxedExecute(CrashSafeExecute):
         done = PRECOMPUTED.pop((path, digest(nb)), None)
         if done is not None:
             return done, resources
+        if path in EXECUTED_FROM:
+            diff = difflib.unified_diff(EXECUTED_FROM[path].splitlines(), nbformat.writes(nb).splitlines(),
+                                        "executed in its job", "graded now", n=1, lineterm="")
+            self.log.warning("%s differs from the notebook its job executed; it runs again:\n%s",
+                             path, "\n".join(list(diff)[:40]))
         if not sandbox.enabled():
             print(sandbox.WARNING_OFF, file=sys.stderr)
         return super().preprocess(nb, resources, km)

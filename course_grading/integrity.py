@@ -65,7 +65,16 @@ def scan_source(source: str) -> list[tuple[int, str]]:
                         if isinstance(root, ast.Name) and root.id in imported | {"builtins", "__builtins__"}:
                             found.append((t.lineno, f"reassigns {ast.unparse(t)} of an imported module"))
         elif isinstance(node, ast.Call):
-            name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+            # the builtins themselves, by name or through the builtins module; a method that shares
+            # the name (re.compile, torch.compile, a tokenizer's pattern.compile) is not one of them
+            func = node.func
+            if isinstance(func, ast.Name):
+                name = func.id
+            elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
+                    and func.value.id in {"builtins", "__builtins__"}:
+                name = func.attr
+            else:
+                name = ""
             if name in _CALLS:
                 found.append((node.lineno, f"calls {name}(), which can rewrite the test's environment"))
     return sorted(found)

@@ -8,8 +8,8 @@ answer, and the model answer from ``solutions/`` as the rubric, with empty ``sco
 ``import`` reads such a file back and records every filled-in score and comment in the gradebook.
 It checks the whole file first: an unknown student, lab or question, a score that is not a
 number, below 0 or above the question's points, a row given twice: each is reported with its row
-number, and then nothing at all is written. Rows with an empty score are left waiting. Feedback
-written before the import is out of date: ``make feedback`` regenerates it.
+number, and then nothing at all is written. Rows with an empty score are left waiting. The
+feedback pages of the students whose marks changed are then made again (:mod:`course_grading.refresh`).
 """
 
 from __future__ import annotations
@@ -146,9 +146,13 @@ def import_marks(course: Path, path: Path) -> int:
         except Exception:
             gb.db.rollback()
             raise
-    print(f"manual-import: recorded {len(marks)} scores from {path}; {blank} rows left blank are still waiting. "
-          "Run `make feedback` so that feedback shows the new totals.")
-    return 0
+    print(f"manual-import: recorded {len(marks)} scores from {path}; {blank} rows left blank are still waiting")
+    from course_grading.refresh import refresh
+
+    status = 0
+    for lab in sorted({m.lab for m in marks}):  # the feedback pages of those students show the new totals
+        status = refresh(course, lab) or status
+    return status
 
 
 def main(argv: list[str] | None = None) -> int:

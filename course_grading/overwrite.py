@@ -12,6 +12,8 @@ one plain warning; either way the cell is restored from the gradebook, exactly a
 from __future__ import annotations
 
 import copy
+import hashlib
+import re
 from typing import Any
 
 from nbformat.notebooknode import NotebookNode
@@ -32,6 +34,20 @@ class OverwriteCells(NbgraderOverwriteCells):
     def preprocess_cell(self, cell: NotebookNode, resources: Any, cell_index: int) -> tuple[NotebookNode, Any]:
         self._submitted_source = cell.get("source", "")
         return super().preprocess_cell(cell, resources, cell_index)
+
+    def missing_cell_transform(self, source_cell: Any, max_score: float, is_solution: bool = False,
+                               is_task: bool = False) -> NotebookNode:
+        """nbgrader's restored cell, with an id fixed by its grade id.
+
+        Without one, nbformat invents a random id each time the notebook is written, so the same
+        submission sanitizes differently on every pass and the parallel grader's precomputed result
+        (keyed by the notebook's digest) would never match.
+        """
+        cell = super().missing_cell_transform(source_cell, max_score, is_solution=is_solution, is_task=is_task)
+        name = re.sub(r"[^A-Za-z0-9_-]", "-", source_cell.name)
+        cell["id"] = f"restored-{name}"[:64] if len(name) <= 55 else \
+            "restored-" + hashlib.sha256(source_cell.name.encode()).hexdigest()[:32]
+        return cell
 
     def report_change(self, name: str, attr: str, old: Any, new: Any) -> None:
         if attr != "checksum":

@@ -55,6 +55,8 @@ def test_forbid_reference_restores_after_an_error_and_rejects_other_objects():
         ("y = eval('1 + 1')", "eval"),
         ("import math\nsetattr(math, 'isclose', lambda *a, **k: True)", "setattr"),
         ("__builtins__.abs = lambda x: 0", "__builtins__.abs"),
+        ("import builtins\nbuiltins.exec('x = 1')", "exec"),
+        ("code = compile('1', '<s>', 'eval')", "compile"),
     ],
 )
 def test_scan_flags_tricks(source, expected):
@@ -70,6 +72,8 @@ def test_scan_leaves_honest_answers_alone():
         "def kl(mu, logvar):\n    out = 0.5 * (mu**2 + logvar.exp() - 1 - logvar).sum(1)\n"
         "    out += 0\n    return out\n"
         "model = Encoder(3)\nmodel.training = False\n"
+        "import re\nTOKEN = re.compile(r'Cl|Br|[A-Za-z]')\npattern = TOKEN\nagain = pattern.compile if False else 0\n"
+        "fast = torch.compile\nsteps = re.compile('x').findall('xx')\n"
     )
     assert integrity.scan_source(honest) == []
 
@@ -87,3 +91,39 @@ def test_scan_notebook_reads_only_answer_cells_and_main_reports(tmp_path, capsys
     assert len(findings) == 1 and "eval" in findings[0].what
     assert integrity.main([str(tmp_path)]) == 1
     assert "1 findings" in capsys.readouterr().out
+
+
+def test_a_restored_test_cell_gets_the_same_id_every_time():
+    """A deleted test cell is put back with an id fixed by its grade id (a random one would make the
+    same submission sanitize differently on each pass, and the parallel grader re-run it)."""
+    import types
+
+    import nbformat
+
+    from course_grading.overwrite import OverwriteCells
+
+    source = types.SimpleNamespace(name="auroc_test", cell_type="code", locked=True, checksum="abc",
+                                   source="assert True")
+    cells = [OverwriteCells().missing_cell_transform(source, 2.0) for _ in range(2)]
+    assert cells[0]["id"] == cells[1]["id"] == "restored-auroc_test"
+    nb = nbformat.v4.new_notebook(cells=cells[:1])
+    nbformat.validate(nb)
+    odd = types.SimpleNamespace(**{**vars(source), "name": "a question/with spaces " + "x" * 80})
+    cell = OverwriteCells().missing_cell_transform(odd, 1.0)
+    assert len(cell["id"]) <= 64 and nbformat.validate(nbformat.v4.new_notebook(cells=[cell])) is None
+
+
+def test_scan_finds_nothing_in_any_solution_or_honest_submission():
+    """No false alarms: the reference answers and the honest (wrong but fair) prepared submissions."""
+    import grading_course as gs
+
+    root = gs.ROOT
+    for nb in sorted((root / "solutions").glob("*/*.ipynb")):
+        assert integrity.scan_notebook(nb) == [], nb
+    honest = sorted((root / "tests" / "submissions").glob("*/partial.py")) + \
+        sorted((root / "tests" / "submissions").glob("*/mistake_*.py"))
+    assert honest
+    for path in honest:
+        _, cells = gs.parse_submission(path)
+        for gid, _, source in cells:
+            assert integrity.scan_source(source) == [], (path.name, gid)

@@ -78,9 +78,11 @@ def test_collect_regrade_and_quiet_output_through_make(tmp_path):
     assert rows[("ana", OTHER)]["status"] == "not submitted"
     assert (tmp_path / "grades.csv").exists() and "grades.csv" in (gs.ROOT / ".gitignore").read_text()
 
-    # feedback names each question and shows the reflection as waiting for a person, not as 0 points
-    gs.make("feedback", f"COURSE_DIR={tmp_path}", "LAB=lab01")
-    page = (tmp_path / "feedback" / "ana" / LAB / f"{LAB}.html").read_text()
+    # autograde made the feedback: it names each question and shows the reflection as waiting for a
+    # person, not as 0 points
+    assert f"feedback: 2 of 2 feedback pages of {LAB} made again" in out, out
+    page_path = tmp_path / "feedback" / "ana" / LAB / f"{LAB}.html"
+    page = page_path.read_text()
     assert f'<a href="#reflection">reflection: your written answer</a> (<span class="pending">waiting for ' \
            f"hand-grading ({reflection:g} points)" in page
     assert '<a href="#encoder_test">encoder: tests</a> (Score: 2 / 2)' in page and ">Test cell<" not in page
@@ -113,11 +115,25 @@ def test_collect_regrade_and_quiet_output_through_make(tmp_path):
     rows = grades(tmp_path)
     assert rows[("ana", LAB)]["status"] == "graded" and float(rows[("ana", LAB)]["total"]) == full + reflection
 
-    # feedback after hand-grading shows the new total and the comment (regenerated, never stale)
-    gs.make("feedback", f"COURSE_DIR={tmp_path}", "LAB=lab01")
-    page = (tmp_path / "feedback" / "ana" / LAB / f"{LAB}.html").read_text()
+    # the import made ana's feedback again: it shows the new total and the comment (never stale)
+    assert f"feedback: 1 of 2 feedback pages of {LAB} made again" in done.stdout, done.stdout
+    page = page_path.read_text()
     total = full + reflection
     assert f"{total:g} / {total:g}" in page.replace(".0 ", " ").replace(".0<", "<") and "Clear and complete." in page
+    # nothing changed since: make feedback leaves every page alone
+    stamp = page_path.stat().st_mtime_ns
+    again = gs.make("feedback", f"COURSE_DIR={tmp_path}", "LAB=lab01")
+    assert f"feedback: all 2 feedback pages of {LAB} are current" in again.stdout, again.stdout
+    assert page_path.stat().st_mtime_ns == stamp
+    # a mark given in the Formgrader (it writes the gradebook directly): make feedback remakes that page only
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gb:
+        gb.find_grade("reflection", LAB, LAB, "ana").manual_score = reflection - 1
+        gb.db.commit()
+    again = gs.make("feedback", f"COURSE_DIR={tmp_path}", "LAB=lab01")
+    assert f"feedback: 1 of 2 feedback pages of {LAB} made again" in again.stdout, again.stdout
+    assert f"{total - 1:g} / {total:g}" in page_path.read_text().replace(".0 ", " ").replace(".0<", "<")
 
     # fay hands in again, with the right name; ana resubmits a blank notebook: both are graded (again)
     downloads.rename(downloads.with_name(f"{LAB}.ipynb"))
@@ -127,6 +143,8 @@ def test_collect_regrade_and_quiet_output_through_make(tmp_path):
     assert second.returncode == 0, second.stdout + second.stderr
     assert f"autograde {LAB}: 1 graded, 1 regraded, 1 unchanged (skipped)" in second.stdout, second.stdout
     assert "ana/" + LAB + ": the submission changed since it was graded" in second.stderr
+    assert f"feedback: 2 of 3 feedback pages of {LAB} made again" in second.stdout, second.stdout
+    assert "Score: 0" in page_path.read_text(), "ana's page must show the resubmission's grade"
     scores = course.scores()
     assert sum(a or 0 for a, _ in scores["ana"].values()) == 0, "the stale grade must be replaced"
     assert set(scores) == {"ana", "blank", "fay"}
@@ -137,6 +155,7 @@ def test_collect_regrade_and_quiet_output_through_make(tmp_path):
 
     third = autograde()
     assert f"autograde {LAB}: 0 graded, 0 regraded, 3 unchanged (skipped)" in third.stdout, third.stdout
+    assert f"feedback: all 3 feedback pages of {LAB} are current" in third.stdout, third.stdout
 
     # a course graded before digests were recorded: untouched submissions are adopted, not regraded ...
     record = tmp_path / "autograded" / "blank" / LAB / ".submission-sha256"

@@ -212,7 +212,7 @@ def test_grades_do_not_depend_on_jobs_or_on_the_run(tmp_path):
     runs = []
     for jobs in (1, 2, 2):
         course.autograde("--Execute.timeout=60", jobs=jobs)
-        assert "were not used" not in course.last.stderr, "pass 3 must take every result of pass 2, not re-run"
+        assert "were not used" not in course.last.stderr, course.last.stderr[-6000:]
         runs.append(scores_of(course))
     assert runs[0] == runs[1] == runs[2], runs
     assert runs[0]["solution"] != runs[0]["partial"] != runs[0]["blank"]
