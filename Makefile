@@ -10,17 +10,17 @@ BIN := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 export MPLBACKEND ?= Agg
 
-# PyTorch: the CPU build by default, so a CPU machine never pulls a multi-GB CUDA build.
-# On Linux the CPU wheel carries the local version "+cpu"; it is not on PyPI itself, so elsewhere
-# add PyTorch's CPU index:  make setup TORCH_INDEX=https://download.pytorch.org/whl/cpu
-# For an NVIDIA GPU:        make setup TORCH_SPEC=torch==2.13.0 TORCH_INDEX=https://download.pytorch.org/whl/cu128
-ifeq ($(shell uname -s),Linux)
-TORCH_SPEC ?= torch==2.13.0+cpu
-else
-TORCH_SPEC ?= torch==2.13.0
-endif
+# PyTorch 2.13.0, installed first by scripts/install_torch.py: the CPU build where it can be had,
+# so a CPU machine does not pull a multi-GB CUDA build, and PyPI alone is enough. On Linux it tries
+# torch==2.13.0+cpu from pip's configured indexes, then from PyTorch's CPU index (TORCH_CPU_INDEX,
+# default https://download.pytorch.org/whl/cpu), then torch==2.13.0 from PyPI (the CUDA build; it
+# runs on CPU too); on macOS and Windows PyPI's torch==2.13.0 is the CPU build (README: "Installing PyTorch").
+# Set either variable to install exactly that instead, e.g. for an NVIDIA GPU:
+#   make setup TORCH_SPEC=torch==2.13.0 TORCH_INDEX=https://download.pytorch.org/whl/cu128
+# (TORCH_INDEX alone: the CPU build, torch==2.13.0+cpu on Linux, with that --extra-index-url.)
+TORCH_SPEC ?=
 TORCH_INDEX ?=
-TORCH_INDEX_ARG := $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX),)
+TORCH_ARGS := $(strip $(if $(TORCH_SPEC),--spec "$(TORCH_SPEC)") $(if $(TORCH_INDEX),--index "$(TORCH_INDEX)"))
 LAB_ARGS ?=
 # Jupyter refuses to run as root (containers, CI) unless told to.
 ROOT_ARG := $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -37,7 +37,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 AUTOGRADE_ARGS ?=
 
 .PHONY: help setup lab test test-fast test-gpu check colab lint release autograde integrity feedback grades \
-	manual-export manual-import bench clean
+	manual-export manual-import mistakes bench mutation clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,10 +48,8 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -c 'import sys; assert sys.version_info >= (3, 10), "Python >= 3.10 needed, found " + sys.version' \
 		|| { echo "Remove .venv and run: make setup PYTHON=python3.11"; exit 1; }
-	$(BIN)/python -m pip install --quiet $(TORCH_INDEX_ARG) "$(TORCH_SPEC)" || { \
-		echo "Could not install $(TORCH_SPEC). Outside the course machines add PyTorch's CPU index:"; \
-		echo "  make setup TORCH_INDEX=https://download.pytorch.org/whl/cpu   (README: 'Installing')"; exit 1; }
-	$(BIN)/python -m pip install --quiet -e ".[dev,grading]"
+	$(BIN)/python scripts/install_torch.py $(TORCH_ARGS)
+	$(BIN)/python -m pip install --quiet -e ".[dev,grading,lab]"
 	@touch $(STAMP)
 	@echo "Environment ready in $(VENV)"
 
@@ -69,8 +67,8 @@ test-gpu: setup ## the solution and lecture notebooks under nbval on CUDA (COURS
 	COURSE_DEVICE=$${COURSE_DEVICE:-cuda} $(BIN)/python -m pytest -n 0 --durations=0 \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg $(GPU_NOTEBOOKS) $(PYTEST_ARGS)
 
-check: setup ## self-study: run one lab's visible tests, report per question (LAB=lab02, or NB=path; SANDBOX=1: in the grading sandbox)
-	$(BIN)/python -m course_grading.selfcheck "$(if $(NB),$(NB),$(LAB))"
+check: setup ## self-study: run one lab's visible tests, report per question (LAB=lab02, or NB=path; HIDDEN=1: the hidden tests too; SANDBOX=1: in the grading sandbox)
+	$(BIN)/python -m course_grading.selfcheck "$(if $(NB),$(NB),$(LAB))" $(if $(filter 1,$(HIDDEN)),--hidden,)
 
 lint: setup ## ruff on code and notebooks
 	$(BIN)/ruff check .
@@ -87,20 +85,18 @@ colab: setup ## refresh the Colab badge and install cell of every notebook (URL:
 # a short lab name (LAB=lab01) becomes the lab's id, or make stops with the list of labs
 RESOLVE = lab=$$(cd "$(COURSE_DIR)" && $(BIN)/python -m course_grading.collect resolve "$(LAB)") || exit 2
 
-autograde: setup ## grade submitted/<student>/<lab>/ (LAB=lab01), JOBS at once, each in its own sandbox; then the integrity scan
+autograde: setup ## grade submitted/<student>/<lab>/ (LAB=lab01), JOBS at once, each in its own sandbox; integrity scan; feedback made current
 	@$(RESOLVE); cd "$(COURSE_DIR)" && \
 	echo "nbgrader generate_assignment $$lab (records the lab's cells in gradebook.db)" && \
 	$(BIN)/nbgrader generate_assignment "$$lab" --force --log-level=ERROR && \
 	{ $(BIN)/python -m course_grading.autograde "$$lab" --create --jobs=$(JOBS) --log-level=WARN $(AUTOGRADE_ARGS); \
-	  rc=$$?; $(BIN)/python -m course_grading.integrity submitted; exit $$rc; }
+	  rc=$$?; $(BIN)/python -m course_grading.refresh "$$lab" || { [ $$rc -ne 0 ] || rc=1; }; exit $$rc; }
 
 integrity: setup ## report answer cells in submitted/ that could fool the tests (__eq__, monkeypatching, exec)
 	cd "$(COURSE_DIR)" && $(BIN)/python -m course_grading.integrity submitted
 
-feedback: setup ## HTML feedback for every autograded submission, in feedback/ (always current; hidden tests' code never shown)
-	@$(RESOLVE); cd "$(COURSE_DIR)" && \
-	$(BIN)/nbgrader generate_feedback "$$lab" --force --log-level=ERROR $(FEEDBACK_ARGS) && \
-	echo "feedback: written for every graded submission of $$lab in feedback/<student>/$$lab/"
+feedback: setup ## make the HTML feedback of LAB current, in feedback/ (only pages whose grades changed; FEEDBACK_ARGS=--all: every page)
+	@$(RESOLVE); cd "$(COURSE_DIR)" && $(BIN)/python -m course_grading.refresh "$$lab" $(FEEDBACK_ARGS)
 
 grades: setup ## export every grade to grades.csv: one row per student and lab, with status and pending points
 	cd "$(COURSE_DIR)" && $(BIN)/python -m course_grading.grades grades.csv
@@ -112,8 +108,14 @@ manual-import: setup ## record the scores and comments of a filled-in manual-gra
 	@test -n "$(FILE)" || { echo "manual-import: name the file: make manual-import FILE=manual-grading-<lab>.csv"; exit 2; }
 	cd "$(COURSE_DIR)" && $(BIN)/python -m course_grading.manual import "$(abspath $(FILE))"
 
+mistakes: setup ## run each lab's catalogue of classic mistakes (tests/submissions/<lab>/mistake_*.py): caught where, named? (LAB=lab01)
+	$(BIN)/python -m course_grading.mistakes $(filter-out *,$(LAB))
+
 bench: setup ## measure run times and course results; writes bench/results.json
 	$(BIN)/python scripts/bench.py
+
+mutation: setup ## mutation score of each course_utils module on its fast tests, and the surviving mutants (MODULES=vae,crystal)
+	$(BIN)/python mutation/run.py $(if $(MODULES),--modules "$(MODULES)",)
 
 clean: ## remove caches (keeps .venv)
 	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +

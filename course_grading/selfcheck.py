@@ -10,6 +10,10 @@ message, which says what was expected) or not answered (its answer cell still ra
 ``NotImplementedError``). Hidden tests run only when an instructor grades: passing every visible
 test is necessary, not sufficient. Exit status 0 when every visible test passes, 1 otherwise.
 
+``make check LAB=lab02 HIDDEN=1`` (``--hidden``) also runs the hidden tests: each test cell is
+replaced by its full version from ``solutions/<lab>/<lab>.ipynb`` (self-learners have it; a class
+copy of the course does not, and then the check says so).
+
 ``SANDBOX=1 make check ...`` runs the kernel in the grading sandbox (``course_grading.sandbox``),
 as the instructor's autograder will: no network, no files outside the notebook's own folder.
 """
@@ -68,12 +72,43 @@ def _error_message(cell: nbformat.NotebookNode) -> str | None:
     return None
 
 
-def check(notebook: Path, timeout: int = 300) -> list[Question]:
+def lab_of(nb: nbformat.NotebookNode, notebook: Path) -> str:
+    """The lab a notebook belongs to: its file name, or else the lab whose graded cells it has (a renamed copy)."""
+    if (ROOT / "solutions" / notebook.stem).is_dir():
+        return notebook.stem
+    ids = {_meta(c).get("grade_id") for c in nb.cells if _meta(c).get("grade")}
+    for source in sorted((ROOT / "solutions").glob("*/*.ipynb")):
+        theirs = {_meta(c).get("grade_id") for c in nbformat.read(source, as_version=4).cells if _meta(c).get("grade")}
+        if ids and ids == theirs:
+            return source.stem
+    return notebook.stem
+
+
+def with_hidden_tests(nb: nbformat.NotebookNode, lab: str) -> int:
+    """Put the full test cells (hidden tests included) of ``solutions/<lab>`` into ``nb``; returns how many."""
+    source = ROOT / "solutions" / lab / f"{lab}.ipynb"
+    if not source.exists():
+        raise SystemExit(f"HIDDEN=1 needs the instructor's notebook {source.relative_to(ROOT)}, which this copy of "
+                         "the course does not have (a class copy ships labs/ only); run without HIDDEN=1")
+    full = {_meta(c).get("grade_id"): c.source for c in nbformat.read(source, as_version=4).cells
+            if _meta(c).get("grade") and not _meta(c).get("solution") and c.cell_type == "code"}
+    replaced = 0
+    for cell in nb.cells:
+        gid = _meta(cell).get("grade_id")
+        if gid in full and cell.cell_type == "code" and not _meta(cell).get("solution"):
+            cell.source = full[gid]
+            replaced += 1
+    return replaced
+
+
+def check(notebook: Path, timeout: int = 300, hidden: bool = False) -> list[Question]:
     """Execute a copy of ``notebook`` and classify every graded cell (see the module docstring)."""
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / notebook.name
         shutil.copy(notebook, work)
         nb = nbformat.read(work, as_version=4)
+        if hidden:
+            with_hidden_tests(nb, lab_of(nb, notebook))
         saved = os.environ.get("NBGRADER_EXECUTION")
         os.environ["NBGRADER_EXECUTION"] = "validate"
         try:
@@ -120,11 +155,12 @@ def check(notebook: Path, timeout: int = 300) -> list[Question]:
     return questions
 
 
-def report(notebook: Path, questions: list[Question]) -> str:
+def report(notebook: Path, questions: list[Question], hidden: bool = False) -> str:
     """A plain-text, per-question report."""
     tested = [q for q in questions if q.status != "hand-graded"]
     passed = [q for q in tested if q.status == "pass"]
-    lines = [f"{notebook.name}: {len(passed)} of {len(tested)} tested questions pass the visible tests "
+    which = "visible and hidden tests" if hidden else "visible tests"
+    lines = [f"{notebook.name}: {len(passed)} of {len(tested)} tested questions pass the {which} "
              f"({sum(q.points for q in passed):g} of {sum(q.points for q in tested):g} points)"]
     for q in questions:
         tag = {"pass": "PASS", "fail": "FAIL", "not answered": "TODO", "not run": "SKIP",
@@ -133,7 +169,11 @@ def report(notebook: Path, questions: list[Question]) -> str:
         if q.message:
             line += f": {q.message}"
         lines.append(line)
-    lines.append("Hidden tests run when your instructor grades: passing the visible ones is necessary, not sufficient.")
+    if hidden:
+        lines.append("Hidden tests included: this is what the autograder runs (hand-graded answers aside).")
+    else:
+        lines.append("Hidden tests run when your instructor grades: passing the visible ones is necessary, not "
+                     "sufficient. Self-learners: make check LAB=... HIDDEN=1 runs them too.")
     return "\n".join(lines)
 
 
@@ -141,11 +181,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("lab", help="a notebook path, a lab folder, or a lab name prefix such as lab02")
     parser.add_argument("--timeout", type=int, default=300, help="seconds allowed per cell")
+    parser.add_argument("--hidden", action="store_true", help="also run the hidden tests (needs solutions/)")
     args = parser.parse_args(argv)
     notebook = find_notebook(args.lab)
     print(f"checking {notebook} (a copy runs in a fresh kernel; your file is not changed) ...", flush=True)
-    questions = check(notebook, timeout=args.timeout)
-    print(report(notebook, questions))
+    questions = check(notebook, timeout=args.timeout, hidden=args.hidden)
+    print(report(notebook, questions, hidden=args.hidden))
     return 0 if all(q.status in ("pass", "hand-graded") for q in questions) else 1
 
 

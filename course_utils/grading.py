@@ -4,14 +4,20 @@
   ``course_utils`` reference (by any name: ``vae.kl_divergence``, an alias, a subclass) raises
   :class:`ReferenceCalledError`, so an answer that merely wraps the reference fails its test.
 - :func:`assert_shape` and :func:`assert_close` fail with a message that names the function, what
-  was expected, what came back and the likely mistake.
+  was expected, what came back (the first differing value) and the likely mistake. Given the
+  values that catalogued mistakes compute on the same input (:mod:`course_utils.mistakes`),
+  :func:`assert_close` names the mistake a wrong answer matches instead of only rejecting it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import types
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import torch
 
 
 class ReferenceCalledError(RuntimeError):
@@ -79,19 +85,74 @@ def assert_shape(name: str, got: object, expected: tuple[int, ...], hint: str = 
         raise AssertionError(f"{name}: expected a tensor of shape {tuple(expected)}, got {what}. {hint}".strip())
 
 
-def assert_close(name: str, got: object, expected: object, hint: str = "", atol: float = 1e-5,
-                 rtol: float = 1e-4) -> None:
-    """Test-cell helper: compare numbers/tensors and explain the difference (and the likely mistake)."""
+def _as_float64(value: object) -> torch.Tensor:
     import torch
 
-    g = torch.as_tensor(got, dtype=torch.float64).detach().cpu() if not isinstance(got, torch.Tensor) \
-        else got.detach().cpu().double()
-    e = torch.as_tensor(expected, dtype=torch.float64).detach().cpu() if not isinstance(expected, torch.Tensor) \
-        else expected.detach().cpu().double()
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().double()
+    return torch.as_tensor(value, dtype=torch.float64)
+
+
+def _show(t: torch.Tensor, digits: int = 6) -> str:
+    flat = t.flatten()[:6].tolist()
+    return "[" + ", ".join(f"{v:.{digits}g}" for v in flat) + (", ...]" if t.numel() > 6 else "]") \
+        if t.dim() else f"{t.item():.{digits}g}"
+
+
+def _first_difference(g: torch.Tensor, e: torch.Tensor, atol: float, rtol: float) -> str:
+    """Where ``g`` and ``e`` first differ, with enough digits that the two values visibly differ."""
+    import torch
+
+    bad = ~torch.isclose(g, e, atol=atol, rtol=rtol)
+    if g.dim() == 0:
+        where, gv, ev = "", g.item(), e.item()
+    else:
+        idx = tuple(int(i) for i in torch.nonzero(bad)[0])
+        where, gv, ev = f" at index {idx if len(idx) > 1 else idx[0]}", g[idx].item(), e[idx].item()
+    digits = 6
+    while digits < 17 and f"{gv:.{digits}g}" == f"{ev:.{digits}g}":
+        digits += 2
+    count = f" ({int(bad.sum())} of {bad.numel()} values differ)" if g.dim() else ""
+    return f"first difference{where}: expected {ev:.{digits}g}, got {gv:.{digits}g}{count}"
+
+
+def assert_close(name: str, got: object, expected: object, hint: str = "", atol: float = 1e-5,
+                 rtol: float = 1e-4, mistakes: Mapping[str, object] | None = None) -> None:
+    """Test-cell helper: compare numbers/tensors and explain the difference.
+
+    ``mistakes`` maps an explanation of a known mistake ("you used the variance where the standard
+    deviation goes") to what that mistake computes on the same input. When the answer differs from
+    ``expected`` but matches one of them (same tolerances), the failure names that mistake; otherwise
+    it shows the first differing value and ``hint``.
+    """
+    g, e = _as_float64(got), _as_float64(expected)
     if g.shape != e.shape:
+        for why, value in (mistakes or {}).items():
+            if _as_float64(value).shape == g.shape:
+                raise AssertionError(f"{name}: expected shape {tuple(e.shape)}, got {tuple(g.shape)}. "
+                                     f"Likely mistake: {why}.")
         raise AssertionError(f"{name}: expected shape {tuple(e.shape)}, got {tuple(g.shape)}. {hint}".strip())
-    if not torch.allclose(g, e, atol=atol, rtol=rtol, equal_nan=False):
-        def show(t: torch.Tensor) -> str:
-            flat = t.flatten()[:6].tolist()
-            return "[" + ", ".join(f"{v:.6g}" for v in flat) + (", ...]" if t.numel() > 6 else "]")
-        raise AssertionError(f"{name}: expected {show(e)}, got {show(g)}. {hint}".strip())
+    import torch
+
+    if torch.allclose(g, e, atol=atol, rtol=rtol, equal_nan=False):
+        return
+    matched = []
+    for why, value in (mistakes or {}).items():
+        m = _as_float64(value)
+        if m.shape == g.shape and torch.allclose(g, m, atol=atol, rtol=rtol) and not torch.allclose(m, e, atol=atol,
+                                                                                                   rtol=rtol):
+            matched.append(why)
+    if matched:  # two mistakes can give the same value on this input: name each
+        raise AssertionError(f"{name}: expected {_show(e)}, got {_show(g)}. Likely mistake: "
+                             + "; or: ".join(matched) + ".")
+    if not torch.isfinite(g).all():
+        raise AssertionError(f"{name}: got non-finite values (nan or inf): {_show(g)}; expected {_show(e)}. "
+                             f"{hint}".strip())
+    if g.numel() == 1:  # one number: shown with enough digits to see the difference
+        ev, gv = e.item(), g.item()
+        digits = 6
+        while digits < 17 and f"{gv:.{digits}g}" == f"{ev:.{digits}g}":
+            digits += 2
+        raise AssertionError(f"{name}: expected {ev:.{digits}g}, got {gv:.{digits}g}. {hint}".strip())
+    raise AssertionError(f"{name}: expected {_show(e)}, got {_show(g)}; {_first_difference(g, e, atol, rtol)}. "
+                         f"{hint}".strip())

@@ -266,8 +266,43 @@ def bench_grading(submissions: int = 4) -> dict[str, float]:
     return out
 
 
+def bench_mistakes() -> dict[str, float]:
+    """Per lab: catalogued mistakes, caught by visible / hidden tests, recognised by name (issue #19)."""
+    from course_grading import mistakes
+
+    out: dict[str, float] = {}
+    labs = sorted(p.name for p in (ROOT / "tests" / "submissions").iterdir() if list(p.glob("mistake_*.py")))
+    for lab in labs:
+        summary = mistakes.summarize(mistakes.run_lab(lab, log=lambda *_: None))
+        for key in ("catalogued", "caught_visible", "caught_hidden", "missed", "named"):
+            out[f"mistakes.{lab}.{key}"] = summary[key]
+    return out
+
+
+def bench_mutation() -> dict[str, float]:
+    """Mutation score of course_utils on the fast unit tests, overall and per module (issue #23; mutation/run.py).
+
+    MUTATION_MODULES=vae,crystal limits the modules (the whole package takes about an hour on 2 cores).
+    """
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "mutation.json"
+        modules = os.environ.get("MUTATION_MODULES", "")
+        subprocess.run([sys.executable, "mutation/run.py", "--no-diff", "--json", str(out),
+                        *(["--modules", modules] if modules else [])], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        report = json.loads(out.read_text())
+    results = {f"tests.mutation_score.{r['module']}": round(r["score"], 4) for r in report["modules"]}
+    results.update({f"tests.mutation_survivors.{r['module']}": len(r["survivors"]) for r in report["modules"]})
+    if not os.environ.get("MUTATION_MODULES"):  # the overall score only when every module was run
+        results["tests.mutation_score"] = round(report["score"], 4)
+        results["tests.mutation_seconds"] = report["seconds"]
+    return results
+
+
 BENCHES: dict[str, Callable[[], dict[str, float]]] = {
     "tests.fast": bench_test_fast,
+    "tests.mutation": bench_mutation,
     "training.fingerprint_vae": bench_training_fingerprint_vae,
     "smiles_vae": bench_smiles_vae,
     "cvae": bench_cvae,
@@ -280,6 +315,7 @@ BENCHES: dict[str, Callable[[], dict[str, float]]] = {
     "privacy": bench_privacy,
     "notebooks": bench_notebooks,
     "autograde": bench_grading,
+    "mistakes": bench_mistakes,
 }
 
 

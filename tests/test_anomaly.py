@@ -96,3 +96,65 @@ def test_normalise_counts_and_its_error():
     torch.testing.assert_close(anomaly.normalise_counts(x, 10.0), torch.tensor([[2.5, 7.5], [5.0, 5.0]]))
     with pytest.raises(ValueError, match="zero total"):
         anomaly.normalise_counts(torch.zeros(1, 3))
+
+
+def test_conformal_threshold_uses_the_n_plus_1_correction_on_hand_worked_cases():
+    """ceil((n + 1)(1 - alpha)) differs from ceil(n (1 - alpha)) here: n = 10, alpha = 0.1 -> the 10th smallest
+    (not the 9th); n = 10, alpha = 0.25 -> ceil(8.25) = 9th (not ceil(7.5) = 8th)."""
+    scores = np.arange(1.0, 11.0)[::-1].copy()  # 10, 9, ..., 1: the order of the input does not matter
+    assert anomaly.conformal_threshold(scores, 0.1) == 10.0
+    assert anomaly.conformal_threshold(scores, 0.25) == 9.0
+    assert anomaly.conformal_threshold(np.arange(1.0, 10.0), 0.1) == 9.0  # n = 9: ceil(9.0) = 9, the largest
+    with pytest.raises(ValueError, match="too few"):
+        anomaly.conformal_threshold(np.arange(1.0, 9.0), 0.1)  # n = 8: ceil(8.1) = 9 > 8
+
+
+def _nb_model_with_a_known_decoder(n_genes: int, seed: int) -> anomaly.NBVAE:
+    """An NBVAE whose decoder ignores z (last layer weight 0): every cell's NB mean is library * softmax(bias)."""
+    torch.manual_seed(seed)
+    model = anomaly.NBVAE(n_genes, hidden=16, latent_dim=3)
+    with torch.no_grad():
+        model.decoder[-1].weight.zero_()
+        model.decoder[-1].bias.copy_(torch.linspace(-1.0, 1.0, n_genes))
+        model.log_theta.copy_(torch.linspace(-0.5, 1.5, n_genes))
+    return model
+
+
+def test_nb_elbo_loss_equals_scipy_nbinom_and_the_closed_form_kl():
+    model = _nb_model_with_a_known_decoder(6, seed=0)
+    x = torch.tensor([[0.0, 3.0, 10.0, 1.0, 0.0, 7.0], [2.0, 0.0, 5.0, 4.0, 1.0, 0.0], [9.0, 1.0, 0.0, 0.0, 3.0, 2.0]])
+    terms = anomaly.nb_elbo_loss(model, (x,), beta=0.7)
+    xs = x.numpy().astype(float)
+    bias, theta = np.linspace(-1.0, 1.0, 6), np.exp(np.linspace(-0.5, 1.5, 6))
+    mu = xs.sum(1, keepdims=True) * np.exp(bias) / np.exp(bias).sum()
+    rec = -stats.nbinom.logpmf(xs, theta, theta / (theta + mu)).sum(1).mean()  # sum over genes, mean over cells
+    with torch.no_grad():
+        z_mu, z_logvar = (t.double().numpy() for t in model.encode(x))
+    kl = (0.5 * (z_mu ** 2 + np.exp(z_logvar) - 1 - z_logvar)).sum(1).mean()
+    assert terms.reconstruction.item() == pytest.approx(rec, rel=1e-4)
+    assert terms.kl.item() == pytest.approx(kl, rel=1e-4)
+    assert terms.loss.item() == pytest.approx(rec + 0.7 * kl, rel=1e-4)
+    assert anomaly.nb_elbo_loss(model, x, beta=0.7).reconstruction.item() == pytest.approx(rec, rel=1e-4)
+
+
+def test_nb_score_is_the_deviance_of_the_reconstruction_from_the_posterior_mean():
+    """With a decoder that reads z, a sampled z gives another score: the reference decodes the mean z, so the
+    score is deterministic and equals the NB deviance (scipy) of library * softmax(decoder(mu))."""
+    torch.manual_seed(1)
+    model = anomaly.NBVAE(8, hidden=16, latent_dim=3)
+    with torch.no_grad():
+        model.to_logvar.bias.fill_(1.0)  # a wide posterior: a sample lands far from its mean
+        model.log_theta.copy_(torch.linspace(-1.0, 1.0, 8))
+    sim = anomaly.CountSimulator(n_genes=8, n_shifted=0, library_log_mean=math.log(200.0), seed=2)
+    x = sim.healthy(5, seed=3).counts
+    model.train()
+    score = anomaly.nb_score(model, x)
+    assert model.training, "nb_score puts the model back in the mode it found"
+    with torch.no_grad():
+        z_mu = model.to_mu(model.encoder(torch.log1p(x)))
+        mu = (x.sum(1, keepdim=True) * torch.softmax(model.decoder(z_mu), 1)).double().numpy()
+    xs, theta = x.double().numpy(), np.exp(np.linspace(-1.0, 1.0, 8))
+    saturated = stats.nbinom.logpmf(xs, theta, theta / (theta + np.maximum(xs, 1e-300)))
+    expected = 2 * (saturated - stats.nbinom.logpmf(xs, theta, theta / (theta + mu))).sum(1)
+    np.testing.assert_allclose(score.double().numpy(), expected, rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(anomaly.nb_score(model, x), score, rtol=0, atol=0)

@@ -157,3 +157,13 @@ def test_evaluate_collapse_meets_the_course_bars():
     assert result["closed_form_max_rel_err"] < 0.05
     assert result["active_counts_match"] == 1.0
     assert result["traversal_spearman"] >= 0.9
+
+
+def test_a_latent_exactly_at_the_noise_level_is_collapsed():
+    """The boundary lab 07 grades: active iff lambda > beta sigma^2, strictly. Here beta sigma^2 = 2 * 0.5 = 1.0
+    exactly (no rounding), so the eigenvalue 1.0 sits on the boundary and its latent is collapsed."""
+    opt = collapse.linear_vae_optimum(np.array([2.0, 1.0, 0.5]), sigma2=0.5, beta=2.0)
+    assert opt["active"].tolist() == [True, False, False]
+    np.testing.assert_allclose(opt["w_sq"], [1.0, 0.0, 0.0])
+    np.testing.assert_allclose(opt["kl"], [0.5 * np.log(2.0), 0.0, 0.0])
+    assert collapse.linear_vae_optimum(np.array([1.0]), sigma2=1.0)["active"].tolist() == [False]

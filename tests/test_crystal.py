@@ -137,3 +137,32 @@ def test_evaluate_crystals_meets_the_course_bars():
     assert r["positive_volume_rate"] == 1.0 and r["random_raw_positive_volume_rate"] == 1.0
     assert r["min_distance_ok_rate"] >= 0.8
     assert r["test_rms_position_error"] < 0.2
+
+
+def test_periodic_loss_by_hand_in_the_true_cell_summed_over_atoms():
+    """Two crystals, worked by hand: the coordinate error is measured in the TRUE cell (here 4 A and 2 A cubes,
+    while the predicted cells are 5 A and 3 A) and summed over the atoms, then averaged over the batch."""
+    true_lat = torch.stack([4.0 * torch.eye(3), 2.0 * torch.eye(3)]).double()
+    pred_lat = torch.stack([5.0 * torch.eye(3), 3.0 * torch.eye(3)]).double()
+    true_frac = torch.tensor([[[0.10, 0.50, 0.50], [0.98, 0.20, 0.20], [0.5, 0.5, 0.5]],
+                              [[0.00, 0.00, 0.00], [0.25, 0.25, 0.25], [0.5, 0.5, 0.5]]], dtype=torch.float64)
+    pred_frac = true_frac.clone()
+    pred_frac[0, 0, 0] = 0.20  # 0.1 of a 4 A cell: 0.4 A, squared 0.16
+    pred_frac[0, 1, 0] = 0.03  # 0.98 -> 0.03 across the boundary: 0.05 of 4 A = 0.2 A, squared 0.04
+    pred_frac[1, 2] = torch.tensor([0.6, 0.4, 0.5], dtype=torch.float64)  # (0.1, -0.1, 0) of a 2 A cell: 0.04 + 0.04
+    coords, lattice_loss = crystal.periodic_loss(pred_lat, pred_frac, true_lat, true_frac)
+    assert coords.item() == pytest.approx((0.16 + 0.04 + 0.08) / 2, rel=1e-9)
+    assert lattice_loss.item() == pytest.approx((3 * 1.0 + 3 * 1.0) / 2, rel=1e-12)
+
+
+def test_periodic_loss_equals_a_brute_force_search_on_skewed_cells():
+    rng = np.random.default_rng(5)
+    true_cells = random_cells(40, rng)
+    n = len(true_cells)
+    pred_cells = true_cells + rng.normal(0, 0.3, true_cells.shape)  # a wrong cell must not change the coordinate term
+    fa, fb = rng.uniform(0, 1, (n, 4, 3)), rng.uniform(0, 1, (n, 4, 3))
+    coords, lattice_loss = crystal.periodic_loss(torch.tensor(pred_cells), torch.tensor(fa), torch.tensor(true_cells),
+                                                 torch.tensor(fb))
+    expected = np.mean([brute_min_image_sq(fa[i], fb[i], true_cells[i]).sum() for i in range(n)])
+    assert coords.item() == pytest.approx(expected, rel=1e-10)
+    assert lattice_loss.item() == pytest.approx(((pred_cells - true_cells) ** 2).sum((1, 2)).mean(), rel=1e-10)

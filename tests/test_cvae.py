@@ -172,3 +172,31 @@ def test_condition_vectors_blocks_and_scale():
     torch.testing.assert_close(y[:, 1:], torch.zeros(6, 2))
     with pytest.raises(ValueError, match="column must index"):
         cvae.condition_vectors([1.0], 3, mean, std, 1)
+
+
+class _FixedSampler:
+    """An unconditional stand-in whose prior samples are known: n alkanes cycling through 2, 4 and 6 carbons,
+    plus an invalid string every fourth sample (dropped before scoring)."""
+
+    def __init__(self, vocab):
+        self.vocab = vocab
+
+    def sample(self, n, temperature=1.0, generator=None):
+        chains = ["CC", "CCCC", "CCCCCC", "C1CC"]  # the last is invalid (unclosed ring)
+        return self.vocab.encode_batch([chains[i % 4] for i in range(n)], max_len=16)
+
+
+def test_evaluate_conditioning_scores_the_unconditional_baseline_against_every_target():
+    vocab = Vocabulary.build(["CCCCCCCCCC", "C1CC"])
+    molecules = data.load_molecules("test", n=500)
+    _, standardizer = data.property_tensor(molecules, ("logp", "qed", "mw"))
+    model = _ChainWriter(seqvae.SeqVAEConfig(len(vocab)), 3, ("logp", "qed", "mw"), standardizer)
+    model.vocab = vocab
+    targets = [1.0, 2.5]
+    report = cvae.evaluate_conditioning(model, vocab, targets=targets, n_per_target=4,
+                                        unconditional=(_FixedSampler(vocab), vocab))
+    # 8 unconditional samples: CC, CCCC, CCCCCC, (invalid), CC, CCCC, CCCCCC, (invalid)
+    free = np.array([Crippen.MolLogP(Chem.MolFromSmiles(s)) for s in ["CC", "CCCC", "CCCCCC"] * 2])
+    expected = np.mean([np.abs(free - t).mean() for t in targets])
+    assert report["mae_unconditional"] == pytest.approx(expected)
+    assert "mae_unconditional" not in cvae.evaluate_conditioning(model, vocab, targets=targets, n_per_target=4)

@@ -69,3 +69,32 @@ def test_weighted_finetune_draws_by_weight():
     assert counts["benzene"] > counts["uniform"] + 20, counts
     with pytest.raises(ValueError, match="one weight per molecule"):
         design.weighted_finetune(model, vocab, mols, np.ones(3), steps=1)
+
+
+def test_one_round_weights_the_pool_by_rank_with_k_and_reports_the_pool_before_it_grows(monkeypatch):
+    """One round with the generator stubbed out: the fine-tuning sees the pool with weights 1 / (k N + rank)
+    worked by hand, the proposals are scored, the report gives the pool size *before* the new molecules join."""
+    calls = []
+
+    def fake_finetune(model, vocab, smiles, weights, steps, seed=0, **kwargs):
+        calls.append({"smiles": list(smiles), "weights": np.asarray(weights), "steps": steps, "seed": seed})
+
+    proposals = ["CCO", "c1ccccc1", "C1CC", "CCN", "CCN"]  # one invalid, one repeated, one already in the pool
+    monkeypatch.setattr(design, "weighted_finetune", fake_finetune)
+    monkeypatch.setattr(design, "propose", lambda model, vocab, n, seed, temperature=1.0: proposals[:n])
+    oracle = lambda ss: np.array([len(s) / 10 for s in ss])  # noqa: E731
+    pool = design.Pool(smiles=["CCO", "CCCl", "OCCO"], scores=[0.2, 0.9, 0.5])  # ranks 2, 0, 1; N = 3
+    out, report = design.one_round(None, None, pool, oracle, k=0.5, steps=7, n_propose=5, seed=11)
+    raw = np.array([1 / (1.5 + 2), 1 / (1.5 + 0), 1 / (1.5 + 1)])  # k N = 1.5
+    assert len(calls) == 1 and calls[0]["smiles"] == ["CCO", "CCCl", "OCCO"]
+    np.testing.assert_allclose(calls[0]["weights"], raw / raw.sum(), rtol=1e-12)
+    assert calls[0]["steps"] == 7 and calls[0]["seed"] == 11
+    assert out == proposals
+    assert report["pool"] == 3.0, "the pool size before this round's molecules join"
+    assert report["validity"] == pytest.approx(4 / 5)
+    assert report["mean_score"] == pytest.approx(np.mean([0.3, 0.8, 0.3, 0.3]))
+    assert pool.smiles == ["CCO", "CCCl", "OCCO", "c1ccccc1", "CCN"]
+    assert pool.scores == pytest.approx([0.2, 0.9, 0.5, 0.8, 0.3])
+    calls.clear()
+    _, report = design.one_round(None, None, pool, oracle, k=0.5, steps=0, n_propose=2, seed=0)
+    assert calls == [] and report["pool"] == 5.0, "steps = 0 only proposes"

@@ -57,7 +57,8 @@ def test_design_card_packages_are_all_declared():
 
 def test_makefile_pins_cpu_torch_and_ci_calls_the_readme_test_command():
     makefile = (ROOT / "Makefile").read_text()
-    assert "TORCH_SPEC ?= torch==2.13.0+cpu" in makefile
+    assert "scripts/install_torch.py" in makefile, "make setup installs PyTorch through scripts/install_torch.py"
+    assert 'VERSION = "2.13.0"' in (ROOT / "scripts" / "install_torch.py").read_text(), "PyTorch is pinned"
     ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()
     assert ci[-1] == "make test"
     readme = (ROOT / "README.md").read_text()

@@ -127,3 +127,25 @@ def test_scan_finds_nothing_in_any_solution_or_honest_submission():
         _, cells = gs.parse_submission(path)
         for gid, _, source in cells:
             assert integrity.scan_source(source) == [], (path.name, gid)
+
+
+def test_assert_close_names_a_catalogued_mistake_and_otherwise_shows_the_first_difference():
+    right = torch.tensor([1.0, 2.0, 3.0])
+    grading.assert_close("f", right + 1e-7, right)  # within tolerance: passes
+    with pytest.raises(AssertionError, match=r"f: expected \[1, 2, 3\], got \[2, 4, 6\]\. Likely mistake: doubled\."):
+        grading.assert_close("f", 2 * right, right, mistakes={"doubled": 2 * right, "halved": right / 2})
+    with pytest.raises(AssertionError, match=r"Likely mistake: A; or: B\."):  # two mistakes, same value here
+        grading.assert_close("f", 2 * right, right, mistakes={"A": 2 * right, "B": right * 2})
+    with pytest.raises(AssertionError, match=r"first difference at index 1: expected 2, got 2\.5 \(1 of 3 values"):
+        grading.assert_close("f", torch.tensor([1.0, 2.5, 3.0]), right, mistakes={"doubled": 2 * right})
+    with pytest.raises(AssertionError, match=r"expected 1\.0000001, got 1\.0000003"):  # enough digits to differ
+        grading.assert_close("kl", 1.0000003, 1.0000001, atol=0, rtol=1e-8)
+    with pytest.raises(AssertionError, match=r"expected shape \(3,\), got \(4,\)\. Likely mistake: summed over dim 0"):
+        grading.assert_close("f", torch.zeros(4), right, mistakes={"summed over dim 0": torch.zeros(4)})
+    with pytest.raises(AssertionError, match=r"Likely mistake: no mask"):  # an inf that a mistake gives is named
+        grading.assert_close("d", torch.tensor([1.0, float("inf")]), torch.tensor([1.0, 2.0]),
+                             mistakes={"no mask": torch.tensor([1.0, float("inf")])})
+    with pytest.raises(AssertionError, match=r"non-finite values"):
+        grading.assert_close("d", torch.tensor([1.0, float("nan")]), torch.tensor([1.0, 2.0]))
+    with pytest.raises(AssertionError, match=r"hint text"):  # a mistake equal to the answer is never blamed
+        grading.assert_close("f", 3 * right, right, "hint text", mistakes={"same as right": right})

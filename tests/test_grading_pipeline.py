@@ -106,7 +106,10 @@ def lab_params():
 
 
 def students(lab: str) -> list[str]:
-    return ["solution", "blank", *sorted(p.stem for p in (gs.SUBMISSIONS / lab).glob("*.py"))]
+    """The prepared submissions this module grades; the catalogued mistakes (``mistake_*``) are run by
+    tests/test_mistakes.py instead (one kernel per lab, and a real autograde of a sample of them)."""
+    return ["solution", "blank", *sorted(p.stem for p in (gs.SUBMISSIONS / lab).glob("*.py")
+                                         if not p.stem.startswith("mistake_"))]
 
 
 _GRADED: dict[str, dict] = {}

@@ -102,3 +102,31 @@ def test_the_attack_beats_the_population_with_linkage_and_not_without():
     assert free["attack_concordance"] < free["baseline_concordance"] + 0.02
     assert free["baseline_concordance"] == pytest.approx(0.59, abs=0.02)
     assert free["mendel_ceiling"] == pytest.approx(0.71, abs=0.02)
+
+
+def test_genotype_loss_sums_the_cross_entropy_over_variants_by_hand():
+    """A decoder whose output ignores z (last layer weight 0, bias b): each variant's genotype probabilities are
+    softmax(b_j), so the reconstruction is -sum_j log softmax(b_j)[g_j] per person, averaged over people,
+    computed here with NumPy; the KL is the closed form of the encoder's (mu, logvar)."""
+    n_snps = 7
+    torch.manual_seed(0)
+    model = privacy.GenotypeVAE(n_snps, latent_dim=3, hidden=16)
+    bias = torch.linspace(-2.0, 2.0, 3 * n_snps)
+    with torch.no_grad():
+        model.decoder[-1].weight.zero_()
+        model.decoder[-1].bias.copy_(bias)
+    g = torch.tensor([[0, 1, 2, 0, 0, 1, 2], [2, 2, 1, 0, 1, 0, 0]])
+    loss, rec, kl = privacy.genotype_loss(model, g, beta=0.4)
+    b = bias.double().numpy().reshape(n_snps, 3)
+    log_p = b - np.log(np.exp(b).sum(1, keepdims=True))  # (n_snps, 3)
+    expected_rec = np.mean([-log_p[np.arange(n_snps), row].sum() for row in g.numpy()])
+    with torch.no_grad():
+        mu, logvar = (t.double().numpy() for t in model.encode(g))
+    expected_kl = (0.5 * (mu ** 2 + np.exp(logvar) - 1 - logvar)).sum(1).mean()
+    assert rec.item() == pytest.approx(expected_rec, rel=1e-5)
+    assert kl.item() == pytest.approx(expected_kl, rel=1e-5)
+    assert loss.item() == pytest.approx(expected_rec + 0.4 * expected_kl, rel=1e-5)
+    # zero logits: every genotype has probability 1/3, so the reconstruction is n_snps * log 3 per person
+    with torch.no_grad():
+        model.decoder[-1].bias.zero_()
+    assert privacy.genotype_loss(model, g)[1].item() == pytest.approx(n_snps * np.log(3), rel=1e-6)

@@ -51,3 +51,29 @@ def test_check_passes_the_solution_answers_inside_the_grading_sandbox_when_asked
     monkeypatch.setenv("SANDBOX", "1")  # `SANDBOX=1 make check ...`: run as the autograder will
     assert selfcheck.main([str(path)]) == 0
     assert "sandbox: bubblewrap, no network" in capsys.readouterr().out
+
+
+def test_hidden_tests_need_the_solutions_and_say_so(tmp_path, monkeypatch):
+    monkeypatch.setattr(selfcheck, "ROOT", tmp_path)
+    nb = nbformat.v4.new_notebook()
+    with pytest.raises(SystemExit, match=r"HIDDEN=1 needs the instructor's notebook solutions/lab01_x/lab01_x.ipynb"):
+        selfcheck.with_hidden_tests(nb, "lab01_x")
+
+
+@pytest.mark.slow
+def test_make_check_hidden_runs_the_hidden_tests_a_visible_check_misses(tmp_path):
+    """A mistake only the hidden tests catch (KL's default reduction): PASS without HIDDEN=1, FAIL with it."""
+    lab = "lab01_vae_building_blocks"
+    release = nbformat.read(gs.ROOT / "labs" / lab / f"{lab}.ipynb", as_version=4)
+    nb = gs.build_submission(lab, release, "mistake_kl_default_mean")
+    path = tmp_path / "mine.ipynb"
+    nbformat.write(nb, path)
+    runs = {}
+    for hidden in ("", "1"):
+        out = subprocess.run(["make", "--no-print-directory", "check", f"NB={path}", f"HIDDEN={hidden}"], cwd=gs.ROOT,
+                             capture_output=True, text=True, timeout=600)
+        runs[hidden] = out
+        lines = {ln.split()[1]: ln for ln in out.stdout.splitlines() if ln.startswith("  ") and len(ln.split()) > 1}
+        assert lines["kl_test"].split()[0] == ("FAIL" if hidden else "PASS"), out.stdout
+    assert runs[""].returncode == 0 and runs["1"].returncode != 0
+    assert "default reduction is 'sum'" in runs["1"].stdout and "Hidden tests included" in runs["1"].stdout

@@ -157,3 +157,116 @@ def test_lr_schedule_scales_the_optimiser_step():
     h = training.train(model, make_loader(torch.rand(40, 4), batch_size=4), training.vae_loss("mse"), epochs=1,
                        lr=1e-2, lr_schedule=lambda step, total: 1 - step / total, device="cpu", progress=False)
     assert h.lr == [pytest.approx(1e-2 * (1 - s / 10)) for s in range(10)]
+
+
+def test_a_run_far_short_of_the_expected_steps_says_so_plainly(capsys):
+    """A time-budgeted run on a slow (here: artificially slowed) machine prints what it managed, what the
+    text assumes and what to do; a run that reaches the expected steps prints nothing of the kind."""
+    import time
+
+    def slow_loss(model, batch, beta):
+        time.sleep(0.02)
+        return training.vae_loss("mse")(model, batch, beta)
+
+    loader = make_loader(torch.rand(40, 4), batch_size=4)
+    h = training.train(vae.VAE(4, [4], 2), loader, slow_loss, epochs=50, max_seconds=0.3, device="cpu",
+                       progress=False, expected_steps=1000, if_slow="Run the cell again to train longer.")
+    out = capsys.readouterr().out
+    assert f"this machine managed {len(h.step)} training steps in" in out and "about 1000 steps" in out, out
+    assert "not a bug in your code. Run the cell again to train longer." in out
+    training.train(vae.VAE(4, [4], 2), loader, training.vae_loss("mse"), epochs=1, max_seconds=30.0, device="cpu",
+                   progress=False, expected_steps=10)
+    assert "NOTE" not in capsys.readouterr().out
+    assert training.slow_machine_notice(h, expected_steps=2 * len(h.step), if_slow="") is None  # half is enough
+
+
+def test_progress_shows_the_planned_steps_from_the_first_update_and_leaves_one_line(tmp_path):
+    """In an executed notebook the progress is one display, replaced in place: the stored output is the
+    final line, not hundreds of tqdm updates; in a terminal the tqdm bar's total is the planned steps."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    code = ("import torch\nfrom course_utils import training, vae\nfrom course_utils.data import make_loader\n"
+            "h = training.train(vae.VAE(4, [4], 2), make_loader(torch.rand(400, 4), batch_size=4), "
+            "training.vae_loss('mse'), epochs=3, device='cpu')\n")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    outputs = nb.cells[0].outputs
+    texts = [o.get("data", {}).get("text/plain", "") for o in outputs if o.output_type == "display_data"]
+    assert len(outputs) == 1 and len(texts) == 1, outputs
+    assert texts[0].startswith("trained 300 steps in"), texts
+
+    bar = training.Progress(total=78200, enabled=True, time_budget=60.0)
+    bar.update(1, 40, 1.0, force=True)
+    assert bar.bar.total == 40, "from the first update the bar counts the planned steps, not the loader's"
+    bar.close(1, 1.0)
+
+
+def test_course_time_scale_shrinks_every_time_budget_and_rejects_nonsense(monkeypatch):
+    import time
+
+    def slow_loss(model, batch, beta):
+        time.sleep(0.01)
+        return training.vae_loss("mse")(model, batch, beta)
+
+    loader = make_loader(torch.rand(40, 4), batch_size=4)
+    monkeypatch.setenv("COURSE_TIME_SCALE", "0.1")
+    h = training.train(vae.VAE(4, [4], 2), loader, slow_loss, epochs=100, max_seconds=3.0, device="cpu",
+                       progress=False)
+    # unscaled, the run would go on for the whole 3 s (1000 steps do not fit)
+    assert h.seconds < 2.5, f"a 3 s budget scaled by 0.1 must stop after about 0.3 s, ran {h.seconds:.1f} s"
+    for bad in ("fast", "0", "-1"):
+        monkeypatch.setenv("COURSE_TIME_SCALE", bad)
+        with pytest.raises(ValueError, match="COURSE_TIME_SCALE must be a positive number"):
+            training.time_scale()
+
+
+def test_train_passes_each_steps_scheduled_beta_to_the_loss():
+    """The loss function receives the schedule's value at every step (not a constant, not the first value)."""
+    seen = []
+
+    def recording_loss(model, batch, beta):
+        seen.append(beta)
+        return training.vae_loss("mse")(model, batch, beta)
+
+    h = training.train(vae.VAE(4, [4], 2), make_loader(torch.rand(24, 4), batch_size=4), recording_loss, epochs=2,
+                       beta=lambda step, total: (step + 1) / total, device="cpu", progress=False)
+    assert seen == [pytest.approx((s + 1) / 12) for s in range(12)]
+    assert h.beta == seen
+    seen.clear()
+    training.train(vae.VAE(4, [4], 2), make_loader(torch.rand(8, 4), batch_size=4), recording_loss, epochs=1,
+                   beta=0.37, device="cpu", progress=False)
+    assert seen == [0.37, 0.37]
+
+
+def test_vae_loss_is_per_molecule_by_hand():
+    """Sum over features, mean over the batch, beta on the KL: checked on fixed decoder outputs and posteriors."""
+    import math
+
+    out = torch.zeros(2, 3, dtype=torch.float64)
+    x = torch.ones(2, 3, dtype=torch.float64)
+    mu = torch.tensor([[1.0], [0.0]], dtype=torch.float64)
+    logvar = torch.tensor([[0.0], [math.log(2.0)]], dtype=torch.float64)
+    stub = lambda inputs: (out, mu, logvar)  # noqa: E731  (a "model" with known outputs)
+    kl = (0.5 * (1 + 1 - 1 - 0) + 0.5 * (0 + 2 - 1 - math.log(2.0))) / 2
+    loss, rec, kl_got = training.vae_loss("mse")(stub, (x,), 0.3)
+    assert rec.item() == pytest.approx(3.0) and kl_got.item() == pytest.approx(kl)
+    assert loss.item() == pytest.approx(3.0 + 0.3 * kl)
+    loss, rec, _ = training.vae_loss("bernoulli")(stub, x, 2.0)  # logits 0 on targets 1: log 2 per bit
+    assert rec.item() == pytest.approx(3 * math.log(2.0)) and loss.item() == pytest.approx(3 * math.log(2.0) + 2 * kl)
+
+
+def test_gradient_clipping_bounds_each_step():
+    """Plain SGD with lr 1 moves the parameters by exactly the clipped gradient: a step of norm clip_grad_norm."""
+
+    def step_norm(clip):
+        training.seed_everything(0)
+        model = vae.VAE(4, [4], 2)
+        before = torch.cat([p.detach().flatten().clone() for p in model.parameters()])
+        training.train(model, make_loader(torch.rand(8, 4), batch_size=8), training.vae_loss("mse"), epochs=1,
+                       optimizer=torch.optim.SGD(model.parameters(), lr=1.0), clip_grad_norm=clip, device="cpu",
+                       progress=False)
+        return float((torch.cat([p.detach().flatten() for p in model.parameters()]) - before).norm())
+
+    assert step_norm(None) > 0.05, "the test needs a gradient far larger than the clip"
+    assert step_norm(1e-3) == pytest.approx(1e-3, rel=1e-3)

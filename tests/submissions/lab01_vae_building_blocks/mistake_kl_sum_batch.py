@@ -1,0 +1,14 @@
+# base: solution
+# mistake: summed over the batch (dim=0) instead of the latent dimensions
+# caught: visible kl_test
+# named: you summed over the batch
+# %% kl_answer
+def kl_divergence(mu, logvar, reduction="sum"):
+    per_sample = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(dim=0)
+    if reduction == "none":
+        return per_sample
+    if reduction == "sum":
+        return per_sample.sum()
+    if reduction == "mean":
+        return per_sample.mean()
+    raise ValueError(reduction)

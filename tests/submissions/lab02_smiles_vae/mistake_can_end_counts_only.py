@@ -1,0 +1,20 @@
+# base: solution
+# mistake: branches balanced by totals only (')' before '(' accepted)
+# caught: visible can_end_test
+# named: came before its '('
+# %% can_end_answer
+BOND_TOKENS = {"-", "=", "#", "$", ":", "/", "\\"}
+
+
+def can_end(tokens):
+    if not tokens or tokens[-1] in BOND_TOKENS or tokens[-1] == "(":
+        return False
+    depth, open_labels = 0, set()
+    for t in tokens:
+        if t == "(":
+            depth += 1
+        elif t == ")":
+            depth -= 1
+        elif t.isdigit() or t.startswith("%"):
+            open_labels ^= {t}
+    return depth == 0 and not open_labels

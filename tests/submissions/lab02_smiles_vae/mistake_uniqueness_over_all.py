@@ -1,0 +1,22 @@
+# base: solution
+# mistake: uniqueness divided by all samples
+# caught: visible metrics_test
+# named: divided by the number of all samples
+# %% metrics_answer
+def validity(smiles_list):
+    if not smiles_list:
+        return 0.0
+    ok = [s for s in smiles_list if s and Chem.MolFromSmiles(s) is not None]
+    return len(ok) / len(smiles_list)
+
+
+def uniqueness(smiles_list):
+    mols = [Chem.MolFromSmiles(s) for s in smiles_list if s]
+    canon = [Chem.MolToSmiles(m) for m in mols if m is not None]
+    return len(set(canon)) / len(smiles_list) if canon else 0.0
+
+
+def novelty(smiles_list, training_smiles):
+    mols = [Chem.MolFromSmiles(s) for s in smiles_list if s]
+    canon = {Chem.MolToSmiles(m) for m in mols if m is not None}
+    return len(canon - set(training_smiles)) / len(canon) if canon else 0.0

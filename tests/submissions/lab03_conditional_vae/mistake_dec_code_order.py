@@ -1,0 +1,12 @@
+# base: solution
+# mistake: c = cat([y, z])
+# caught: visible decoder_test
+# named: the code is cat([z, y], dim=1), z first
+# %% decoder_answer
+def cond_decode(model, z, y, inputs, hidden=None):
+    c = torch.cat([y, z], dim=1)
+    if hidden is None:
+        hidden = torch.tanh(model.z_to_hidden(c)).unsqueeze(0)
+    x = torch.cat([model.embed(inputs), c.unsqueeze(1).expand(-1, inputs.shape[1], -1)], dim=2)
+    out, hidden = model.decoder_rnn(x, hidden)
+    return model.to_logits(out), hidden

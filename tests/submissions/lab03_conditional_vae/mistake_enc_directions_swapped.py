@@ -1,0 +1,12 @@
+# base: solution
+# mistake: backward state first
+# caught: visible encoder_test
+# named: the two directions are swapped
+# %% encoder_answer
+def cond_encode(model, tokens, y):
+    lengths = (tokens != PAD_ID).sum(1)
+    x = torch.cat([model.embed(tokens), y.unsqueeze(1).expand(-1, tokens.shape[1], -1)], dim=2)
+    packed = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+    _, h = model.encoder_rnn(packed)
+    h = torch.cat([h[1], h[0]], dim=1)
+    return model.to_mu(h), model.to_logvar(h)

@@ -1,0 +1,11 @@
+# base: solution
+# mistake: the population std (unbiased=False)
+# caught: visible standardize_test
+# named: population standard deviation
+# %% standardize_answer
+def standardize(values, mean=None, std=None):
+    if mean is None or std is None:
+        mean, std = values.mean(0), values.std(0, unbiased=False)
+    if (std <= 0).any():
+        raise ValueError(f"cannot standardise a column with zero spread (std = {std.tolist()})")
+    return (values - mean) / std, mean, std

@@ -1,0 +1,14 @@
+# base: solution
+# mistake: only the last batch returned (overwritten in the loop)
+# caught: visible encode_test
+# named: only the last batch
+# %% encode_answer
+def encode_means(model, vocab, smiles_list, batch_size=500):
+    model.eval()
+    mus, logvars = [], []
+    with torch.no_grad():
+        for i in range(0, len(smiles_list), batch_size):
+            chunk = list(smiles_list[i:i + batch_size])
+            mu, logvar = model.encode(vocab.encode_batch(chunk).to(model.device))
+            mus, logvars = [mu.cpu()], [logvar.cpu()]
+    return torch.cat(mus), torch.cat(logvars)

@@ -1,0 +1,11 @@
+# base: solution
+# mistake: the mean gap instead of the largest
+# caught: visible ks_test
+# named: you averaged the gaps
+# %% ks_answer
+def ks_normal(x):
+    v = torch.sort(torch.as_tensor(x, dtype=torch.float64).flatten()).values
+    n = v.numel()
+    phi = 0.5 * (1 + torch.erf(v / np.sqrt(2.0)))
+    i = torch.arange(1, n + 1, dtype=torch.float64)
+    return float(torch.maximum(i / n - phi, phi - (i - 1) / n).mean())

@@ -1,0 +1,11 @@
+# base: solution
+# mistake: the posterior mean z_mu decoded instead of a sample
+# caught: visible loss_test
+# named: you decoded the posterior mean
+# %% loss_answer
+def nb_vae_loss(model, x, beta=1.0):
+    z_mu, z_logvar = model.encode(x)
+    mu = model.decode(z_mu + 0 * z_logvar, x.sum(1))
+    rec = -nb_log_prob(x, mu, torch.exp(model.log_theta)).sum(1).mean()
+    kl = vae.kl_divergence(z_mu, z_logvar, reduction="mean")
+    return rec + beta * kl, rec, kl

@@ -1,0 +1,9 @@
+# base: solution
+# mistake: theta and x multiply the wrong log-ratios (SciPy's p and 1 - p swapped)
+# caught: visible nb_test
+# named: the two ratios are swapped
+# %% nb_answer
+def nb_log_prob(x, mu, theta, eps=1e-8):
+    log_theta_mu = torch.log(theta + mu + eps)
+    return (torch.lgamma(x + theta) - torch.lgamma(theta) - torch.lgamma(x + 1)
+            + theta * (torch.log(mu + eps) - log_theta_mu) + x * (torch.log(theta + eps) - log_theta_mu))

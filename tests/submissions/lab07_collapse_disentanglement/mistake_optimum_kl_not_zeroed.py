@@ -1,0 +1,13 @@
+# base: solution
+# mistake: KL = 0.5 ln(lambda / noise) for collapsed latents too
+# caught: visible optimum_test
+# named: a collapsed latent costs 0 nats
+# %% optimum_answer
+def linear_vae_optimum(eigenvalues, sigma2, beta=1.0):
+    lam = np.asarray(eigenvalues, dtype=np.float64)
+    if sigma2 <= 0 or beta <= 0:
+        raise ValueError(f"sigma2 and beta must be positive, got {sigma2}, {beta}")
+    noise = beta * sigma2
+    active = lam > noise
+    return {"active": active, "w_sq": np.maximum(0.0, lam - noise),
+            "kl": 0.5 * np.log(lam / noise)}

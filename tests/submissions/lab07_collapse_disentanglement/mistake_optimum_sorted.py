@@ -1,0 +1,14 @@
+# base: solution
+# mistake: the eigenvalues are sorted (largest first) before use
+# caught: visible optimum_test
+# named: you sorted the eigenvalues
+# %% optimum_answer
+def linear_vae_optimum(eigenvalues, sigma2, beta=1.0):
+    lam = np.asarray(eigenvalues, dtype=np.float64)
+    lam = np.sort(lam)[::-1]
+    if sigma2 <= 0 or beta <= 0:
+        raise ValueError(f"sigma2 and beta must be positive, got {sigma2}, {beta}")
+    noise = beta * sigma2
+    active = lam > noise
+    return {"active": active, "w_sq": np.maximum(0.0, lam - noise),
+            "kl": np.where(active, 0.5 * np.log(np.maximum(lam, noise) / noise), 0.0)}

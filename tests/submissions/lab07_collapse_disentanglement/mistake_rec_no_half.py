@@ -1,0 +1,9 @@
+# base: solution
+# mistake: divided by sigma2 instead of 2 sigma2
+# caught: visible expectation_test
+# named: you divided by sigma2
+# %% expectation_answer
+def expected_reconstruction(x, mu, logvar, weight, bias, sigma2):
+    residual = ((x - mu @ weight.T - bias) ** 2).sum(1)
+    spread = (logvar.exp() * (weight ** 2).sum(0)).sum(-1)
+    return (residual + spread) / sigma2

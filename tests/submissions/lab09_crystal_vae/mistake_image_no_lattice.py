@@ -1,0 +1,10 @@
+# base: solution
+# mistake: distance in fractional units (lattice never applied)
+# caught: visible image_test
+# named: fractional units
+# %% image_answer
+def min_image_sq_distance(frac_a, frac_b, lattice):
+    shifts = torch.tensor(list(itertools.product([-1, 0, 1], repeat=3)), dtype=frac_a.dtype, device=frac_a.device)
+    diff = frac_a - frac_b
+    diff = diff - torch.round(diff)
+    return ((diff[:, :, None, :] + shifts) ** 2).sum(-1).min(-1).values
