@@ -57,7 +57,7 @@ lab: setup ## open JupyterLab on the course (LAB_ARGS="--no-browser --port=8888"
 	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) $(ROOT_ARG) $(LAB_ARGS)
 
 test: setup ## the whole test suite, on both cores
-	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --durations=40 $(PYTEST_ARGS)
 
 test-fast: setup ## unit tests only (no slow tests), under 2 minutes
 	$(BIN)/python -m pytest -n auto -m "not slow" $(PYTEST_ARGS)

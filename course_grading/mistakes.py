@@ -111,11 +111,13 @@ def run_lab(lab: str, only: list[Path] | None = None, log=print) -> list[Outcome
                 raise ValueError(f"{m.path}: {lab} has no cell '{gid}'")
         if m.cell not in index or not _is_test(nb.cells[index[m.cell]]):
             raise ValueError(f"{m.path}: '{m.cell}' is not a test cell of {lab}")
-    os.environ["NBGRADER_EXECUTION"] = "autograde"  # the notebooks' small grading budgets
-    os.environ.setdefault("MPLBACKEND", "Agg")
+    # the kernel (not this process: a caller's later training would think it is being graded) gets the
+    # notebooks' small grading budgets and a non-interactive matplotlib
+    env = {**os.environ, "NBGRADER_EXECUTION": "autograde"}
+    env.setdefault("MPLBACKEND", "Agg")
     client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
     outcomes = []
-    with client.setup_kernel():
+    with client.setup_kernel(env=env):
         for i, cell in enumerate(nb.cells):
             if cell.cell_type == "code":
                 client.execute_cell(cell, i)

@@ -7,6 +7,8 @@ per lab are in ``make bench`` (``mistakes.<lab>.*``).
 
 from __future__ import annotations
 
+import os
+
 import grading_course as gs
 import pytest
 
@@ -39,7 +41,11 @@ def test_a_malformed_mistake_file_is_refused_with_its_name(tmp_path):
 @pytest.mark.parametrize("lab", LABS)
 def test_each_catalogued_mistake_is_caught_where_promised_and_named(lab):
     lines: list[str] = []
+    before = dict(os.environ)
     outcomes = mistakes.run_lab(lab, log=lines.append)
+    # the grading budgets are the kernel's, not this process's: a later test in this worker that trains
+    # must not think it is being graded (CI: two test_training failures came from that leak)
+    assert dict(os.environ) == before
     assert outcomes, lab
     wrong = [o for o in outcomes if not o.ok]
     assert not wrong, "\n".join(lines)

@@ -159,10 +159,12 @@ def test_lr_schedule_scales_the_optimiser_step():
     assert h.lr == [pytest.approx(1e-2 * (1 - s / 10)) for s in range(10)]
 
 
-def test_a_run_far_short_of_the_expected_steps_says_so_plainly(capsys):
+def test_a_run_far_short_of_the_expected_steps_says_so_plainly(capsys, monkeypatch):
     """A time-budgeted run on a slow (here: artificially slowed) machine prints what it managed, what the
     text assumes and what to do; a run that reaches the expected steps prints nothing of the kind."""
     import time
+
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)  # a student's run, not a graded one
 
     def slow_loss(model, batch, beta):
         time.sleep(0.02)
@@ -180,11 +182,13 @@ def test_a_run_far_short_of_the_expected_steps_says_so_plainly(capsys):
     assert training.slow_machine_notice(h, expected_steps=2 * len(h.step), if_slow="") is None  # half is enough
 
 
-def test_progress_shows_the_planned_steps_from_the_first_update_and_leaves_one_line(tmp_path):
+def test_progress_shows_the_planned_steps_from_the_first_update_and_leaves_one_line(tmp_path, monkeypatch):
     """In an executed notebook the progress is one display, replaced in place: the stored output is the
     final line, not hundreds of tqdm updates; in a terminal the tqdm bar's total is the planned steps."""
     import nbformat
     from nbclient import NotebookClient
+
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)  # a student's run, not a graded one
 
     code = ("import torch\nfrom course_utils import training, vae\nfrom course_utils.data import make_loader\n"
             "h = training.train(vae.VAE(4, [4], 2), make_loader(torch.rand(400, 4), batch_size=4), "
