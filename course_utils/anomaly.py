@@ -166,8 +166,11 @@ def nb_score(model: NBVAE, x: torch.Tensor) -> torch.Tensor:
 def conformal_threshold(calibration_scores: torch.Tensor | np.ndarray, alpha: float) -> float:
     """The ceil((n + 1)(1 - alpha))-th smallest of n healthy calibration scores.
 
-    Flagging scores strictly above it gives a false-positive rate of at most alpha on new healthy
-    samples from the same distribution (split conformal guarantee). Needs n >= 1/alpha - 1.
+    Flagging scores strictly above it flags a new healthy sample, exchangeable with the calibration
+    ones, with probability at most alpha, where the probability is over the calibration set and the
+    new sample together (the marginal split-conformal guarantee). One calibration set's false-positive
+    rate is random around alpha: Beta(n + 1 - k, k) for continuous scores, k = ceil((n + 1)(1 - alpha)).
+    Needs n >= 1/alpha - 1.
     """
     s = np.sort(np.asarray(calibration_scores, dtype=np.float64).ravel())
     if not 0 < alpha < 1:

@@ -1,24 +1,28 @@
 """Posterior collapse and disentanglement, where the optimum is known exactly (lab 07).
 
-**The linear VAE.** Decoder p(x|z) = N(W z + b, sigma^2 I); encoder q(z|x) = N(V x + c, diag(s^2))
-with a variance s^2 that does not depend on x; prior N(0, I). For a linear decoder the expected
+Notation (GLOSSARY.md): s^2 is the decoder's noise variance (the argument ``sigma2``), sigma^2 the
+encoder's variance (stored as ``logvar``).
+
+**The linear VAE.** Decoder p(x|z) = N(W z + b, s^2 I); encoder q(z|x) = N(V x + c, diag(sigma^2))
+with a variance sigma^2 that does not depend on x; prior N(0, I). For a linear decoder the expected
 reconstruction error under q has a closed form (no sampling needed):
 
-    E_q ||x - W z - b||^2 = ||x - W mu - b||^2 + sum_i s_i^2 ||w_i||^2,
+    E_q ||x - W z - b||^2 = ||x - W mu - b||^2 + sum_i sigma_i^2 ||w_i||^2,
 
-with w_i the i-th column of W. Minimising E||.||^2 / (2 sigma^2) + beta KL is the ordinary ELBO
-with noise beta sigma^2, and with lambda_i the eigenvalues of the data covariance its optimum is
-(Lucas et al., 2019, "Don't blame the ELBO"; Dai et al., 2018):
+with w_i the i-th column of W. Minimising E||.||^2 / (2 s^2) + beta KL is the ordinary ELBO
+with noise beta s^2, and with lambda_i the eigenvalues of the data covariance its optimum is
+(Lucas et al., 2019, "Don't blame the ELBO"; B. Dai, Wang, Aston, Hua & Wipf, JMLR 2018):
 
-* latent i is **active** iff lambda_i > beta sigma^2 (otherwise it collapses to the prior);
-* ||w_i||^2 = max(0, lambda_i - beta sigma^2), along the i-th principal direction;
-* KL_i = 0.5 ln(lambda_i / (beta sigma^2)) nats for an active latent, 0 for a collapsed one;
+* latent i is **active** iff lambda_i > beta s^2 (otherwise it collapses to the prior);
+* ||w_i||^2 = max(0, lambda_i - beta s^2), along the i-th principal direction;
+* KL_i = 0.5 ln(lambda_i / (beta s^2)) nats for an active latent, 0 for a collapsed one;
 * the decoder's output at z = 0 is b = the data mean.
 
 The diagonal encoder variance is what picks the principal directions: without it the solution
-is only determined up to a rotation of the latents.
+is only determined up to a rotation of the latents. The principal directions are the data's
+generating factors only when those act along orthogonal directions with distinct variances.
 
-**Fibrosis images.** A seeded simulator of 32 x 32 "lung" images whose fibrosis severity s in
+**Fibrosis images.** A seeded simulator of 32 x 32 "lung" images whose fibrosis severity in
 [0, 1] sets how far a reticular opacity spreads in from the lung's edge and base, for the
 latent traversal of the lab.
 
@@ -82,10 +86,11 @@ def spectrum_data(eigenvalues: np.ndarray, n: int, seed: int = 0,
 # --------------------------------------------------------------------------- the loss
 def expected_reconstruction(x: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor, weight: torch.Tensor,
                             bias: torch.Tensor, sigma2: float) -> torch.Tensor:
-    """E_{z ~ N(mu, diag exp(logvar))} ||x - W z - b||^2 / (2 sigma^2), exactly, one value per sample (n,).
+    """E_{z ~ N(mu, diag exp(logvar))} ||x - W z - b||^2 / (2 s^2), s^2 = ``sigma2``, exactly, one value per sample.
 
     x (n, d); mu (n, k); logvar (k,) or (n, k); weight W (d, k) as stored by ``nn.Linear(k, d)``; bias (d,).
-    The Gaussian normalising constant (d/2) ln(2 pi sigma^2) is left out, as in the course's other losses.
+    Returns (n,). The Gaussian normalising constant (d/2) ln(2 pi s^2) is left out, as in the course's other
+    losses.
     """
     check_shape("x", x, (None, weight.shape[0]))
     check_shape("mu", mu, (x.shape[0], weight.shape[1]))
@@ -113,7 +118,7 @@ class LinearVAE(nn.Module):
     """The linear VAE with an input-independent diagonal encoder variance.
 
     ``encoder``: nn.Linear(d, k) giving mu; ``logvar``: (k,) parameter; ``decoder``: nn.Linear(k, d)
-    (its ``weight`` is W (d, k), its ``bias`` is b). ``sigma2`` is the fixed decoder noise.
+    (its ``weight`` is W (d, k), its ``bias`` is b). ``sigma2`` is the fixed decoder noise variance s^2.
 
     The parameters are float64 and inputs are cast to float64: the model is tiny, and in float32
     the loss near the optimum changes by less than its rounding, so L-BFGS can stop on the saddle
@@ -331,7 +336,7 @@ SPECTRUM = np.array([6.0, 4.0, 2.5, 1.5, 1.0, 0.6, 0.3, 0.15])  # the lab's data
 
 
 def sweep_noise_levels(eigenvalues: np.ndarray) -> np.ndarray:
-    """Noise levels beta sigma^2 between consecutive eigenvalues (their geometric means), plus one above
+    """Noise levels beta s^2 between consecutive eigenvalues (their geometric means), plus one above
     the largest: each level switches off one more latent. Levels right at an eigenvalue are avoided on
     purpose: there the latent is barely active (KL near 0) and training slows down without end."""
     lam = np.sort(np.asarray(eigenvalues, dtype=np.float64))[::-1]
@@ -339,7 +344,7 @@ def sweep_noise_levels(eigenvalues: np.ndarray) -> np.ndarray:
 
 
 def evaluate_collapse(seed: int = 0) -> dict[str, float]:
-    """The lab's measured results: closed-form error over a sweep of sigma^2 (:func:`sweep_noise_levels`
+    """The lab's measured results: closed-form error over a sweep of the decoder noise s^2 (:func:`sweep_noise_levels`
     of :data:`SPECTRUM`, at beta = 1 and 2, 10,000 samples), and the traversal
     Spearman of an MLP VAE trained on 4,000 fibrosis images for 15 epochs."""
     from course_utils import data, training, vae

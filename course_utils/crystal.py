@@ -9,10 +9,12 @@ positions r = f L. Any lattice can be rotated so that L is lower triangular,
 so a decoder that outputs a positive diagonal (softplus plus a minimum length) can only produce
 right-handed cells of positive volume. Because f and f + n (n integer) are the same atom, errors
 in f are measured with the **minimum image**: the shortest Cartesian vector (f_a - f_b + n) L over
-integer n. Rounding each component of f_a - f_b to the nearest integer finds it only for
-orthogonal cells; for a skewed cell the 27 shifts n in {-1, 0, 1}^3 must be searched (after
-wrapping the difference into [-0.5, 0.5)), which is exact for the reduced, not too skewed cells
-used here (angles 60-120 degrees).
+integer n. Rounding each component of f_a - f_b to the nearest integer finds it reliably only for
+orthogonal cells; for a skewed cell the 27 shifts n in {-1, 0, 1}^3 are searched (after wrapping
+the difference into [-0.5, 0.5)). That search is exact when the cell is reduced (short, nearly
+orthogonal vectors, as Niggli or LLL reduction gives), as the training cells here are; a decoded
+cell can be sheared far from reduced, and then the search may miss the nearest image and
+overestimate the distance (an upper bound) unless the cell is reduced first.
 
 Shapes: lattices (B, 3, 3); fractional coordinates (B, N, 3); raw lattice outputs (B, 6) in the
 order (L00, L11, L22, L10, L20, L21).
@@ -77,8 +79,8 @@ def min_image_sq_distance(frac_a: torch.Tensor, frac_b: torch.Tensor, lattice: t
     """Squared minimum-image distance (B, N) in angstrom^2 between atoms frac_a and frac_b (B, N, 3).
 
     The fractional difference is wrapped into [-0.5, 0.5) and the 27 shifts in {-1, 0, 1}^3 are
-    searched, so the result is invariant to adding integers to either input and exact for cells
-    with angles between 60 and 120 degrees.
+    searched, so the result is invariant to adding integers to either input. It is exact for reduced
+    cells (short, nearly orthogonal vectors); for a strongly sheared cell it is an upper bound.
     """
     check_shape("frac_a", frac_a, (None, None, 3))
     check_shape("frac_b", frac_b, tuple(frac_a.shape))

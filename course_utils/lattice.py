@@ -8,11 +8,12 @@ exp(i k.x) with k = 2 pi n / L are its eigenvectors, and C's eigenvalues are
     lambda(k) = 1 / (m^2 + sum_d 4 sin^2(k_d / 2)).
 
 Long waves (small |k|) have the largest variance. An exact sampler draws white noise w, and
-returns phi = IFFT(sqrt(lambda) * FFT(w)). A linear VAE with decoder noise sigma^2 keeps exactly
-the modes with lambda(k) > sigma^2 (lab 07's closed form), i.e. the lowest-|k| shells: it
-integrates out the short waves, as a momentum-shell renormalization step does. Modes with equal
-sum_d 4 sin^2(k_d / 2) form a degenerate **shell**; within a shell any rotation of the modes is
-as good, so comparisons are made between subspaces, never between single directions.
+returns phi = IFFT(sqrt(lambda) * FFT(w)). A linear VAE with decoder noise variance s^2 (the
+argument ``sigma2``; GLOSSARY.md) keeps exactly the modes with lambda(k) > s^2 (lab 07's closed
+form), i.e. the lowest-|k| shells: it integrates out the short waves, as a momentum-shell
+renormalization step does. Modes with equal sum_d 4 sin^2(k_d / 2) form a degenerate **shell**;
+within a shell any rotation of the modes is as good, so comparisons are made between subspaces,
+never between single directions.
 
 Shapes: fields (n, L, L) or flattened (n, L * L); lambda (L, L) indexed like ``torch.fft.fft2``;
 directions (m, L * L), one per row.
@@ -105,14 +106,14 @@ def shell_power(directions: torch.Tensor, L: int) -> torch.Tensor:
 
 
 def kept_modes(L: int, mass: float, sigma2: float) -> torch.Tensor:
-    """Boolean (L, L): the modes with lambda(k) > sigma^2, which the optimal linear VAE keeps."""
+    """Boolean (L, L): the modes with lambda(k) > s^2 (s^2 = ``sigma2``), which the optimal linear VAE keeps."""
     if sigma2 <= 0:
         raise ValueError(f"sigma2 must be > 0, got {sigma2}")
     return gff_eigenvalues(L, mass) > sigma2
 
 
 def expected_active_latents(L: int, mass: float, sigma2: float) -> int:
-    """#{k : lambda(k) > sigma^2}."""
+    """#{k : lambda(k) > s^2}, s^2 = ``sigma2`` the decoder noise variance."""
     return int(kept_modes(L, mass, sigma2).sum())
 
 
@@ -176,7 +177,7 @@ def active_directions(model: torch.nn.Module, x: torch.Tensor, threshold: float 
 
 
 def evaluate_rg(L: int = 16, mass: float = 0.3, n: int = 3000, seed: int = 0) -> dict[str, float]:
-    """The lab's measured results at sigma^2 between the 3rd and 4th shells' lambda: fraction of the decoder
+    """The lab's measured results at a decoder noise s^2 between the 3rd and 4th shells' lambda: fraction of the decoder
     directions' power in the kept modes, active vs expected latents, overlap with the kept subspace."""
     from course_utils.collapse import LinearVAE
 
@@ -197,7 +198,7 @@ def evaluate_rg(L: int = 16, mass: float = 0.3, n: int = 3000, seed: int = 0) ->
 
 
 def default_sigma2(L: int, mass: float, shells_kept: int = 3) -> float:
-    """A decoder noise between the lambda of shell ``shells_kept - 1`` and of shell ``shells_kept``
+    """A decoder noise variance s^2 between the lambda of shell ``shells_kept - 1`` and of shell ``shells_kept``
     (geometric mean): the optimal VAE keeps exactly the first ``shells_kept`` shells."""
     _, values = shells(L)
     lam = 1.0 / (mass ** 2 + values)

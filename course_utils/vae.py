@@ -4,8 +4,10 @@ The math lives in plain functions (:func:`reparameterize`, :func:`kl_divergence`
 :func:`reconstruction_loss`, :func:`negative_elbo`); the modules (:class:`Encoder`,
 :class:`Decoder`, :class:`VAE`) are thin wrappers that call them.
 
-Notation: ``x`` data ``(batch, input_dim)``, ``z`` latent ``(batch, latent_dim)``; the encoder
-returns the mean ``mu`` and the log-variance ``logvar = log sigma^2`` of q(z|x) = N(mu, sigma^2 I).
+Notation (GLOSSARY.md): ``x`` data ``(batch, input_dim)``, ``z`` latent ``(batch, latent_dim)``; the
+encoder returns the mean ``mu`` and the log-variance ``logvar = log sigma^2`` of
+q(z|x) = N(mu, diag(sigma^2)). sigma^2 is always the encoder's variance; a Gaussian decoder's noise
+variance is s^2 (``noise_var``).
 """
 
 from __future__ import annotations
@@ -115,9 +117,9 @@ def reconstruction_loss(
     x : targets. (batch, D) floats (0/1 for ``bernoulli``); ``categorical``: (batch, seq_len) class ids.
     likelihood :
         ``"bernoulli"`` sum_d BCE-with-logits (binary data such as fingerprints);
-        ``"mse"`` sum_d (x - x_hat)^2 (continuous data; the Gaussian NLL with variance 1/2, minus
-        its constant);
-        ``"gaussian"`` sum_d [(x - x_hat)^2 / (2 noise_var) + 0.5 log(2 pi noise_var)];
+        ``"mse"`` sum_d (x - x_hat)^2 (continuous data; exactly the Gaussian NLL with decoder noise
+        variance s^2 = 1/2, minus its constant: another s^2 is this loss with the KL weighted by 2 s^2);
+        ``"gaussian"`` sum_d [(x - x_hat)^2 / (2 noise_var) + 0.5 log(2 pi noise_var)], noise_var = s^2;
         ``"categorical"`` sum_t cross-entropy, skipping targets equal to ``ignore_index`` (padding).
     reduction : "none" -> (batch,); "sum" or "mean" over the batch -> ().
     """
