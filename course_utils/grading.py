@@ -143,7 +143,8 @@ def assert_close(name: str, got: object, expected: object, hint: str = "", atol:
                                                                                                    rtol=rtol):
             matched.append(why)
     if matched:  # two mistakes can give the same value on this input: name each
-        raise AssertionError(f"{name}: expected {_show(e)}, got {_show(g)}. Likely mistake: "
+        where = f"; {_first_difference(g, e, atol, rtol)}" if g.numel() > 1 else ""
+        raise AssertionError(f"{name}: expected {_show(e)}, got {_show(g)}{where}. Likely mistake: "
                              + "; or: ".join(matched) + ".")
     if not torch.isfinite(g).all():
         raise AssertionError(f"{name}: got non-finite values (nan or inf): {_show(g)}; expected {_show(e)}. "

@@ -132,7 +132,8 @@ def test_scan_finds_nothing_in_any_solution_or_honest_submission():
 def test_assert_close_names_a_catalogued_mistake_and_otherwise_shows_the_first_difference():
     right = torch.tensor([1.0, 2.0, 3.0])
     grading.assert_close("f", right + 1e-7, right)  # within tolerance: passes
-    with pytest.raises(AssertionError, match=r"f: expected \[1, 2, 3\], got \[2, 4, 6\]\. Likely mistake: doubled\."):
+    with pytest.raises(AssertionError, match=r"f: expected \[1, 2, 3\], got \[2, 4, 6\]; first difference at index 0: "
+                       r"expected 1, got 2 \(3 of 3 values differ\)\. Likely mistake: doubled\."):
         grading.assert_close("f", 2 * right, right, mistakes={"doubled": 2 * right, "halved": right / 2})
     with pytest.raises(AssertionError, match=r"Likely mistake: A; or: B\."):  # two mistakes, same value here
         grading.assert_close("f", 2 * right, right, mistakes={"A": 2 * right, "B": right * 2})
