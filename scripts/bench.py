@@ -283,17 +283,21 @@ def bench_mutation() -> dict[str, float]:
     """Mutation score of course_utils on the fast unit tests, overall and per module (issue #23; mutation/run.py).
 
     MUTATION_MODULES=vae,crystal limits the modules (the whole package takes about an hour on 2 cores).
+    MUTATION_NO_RUN=1 records the last run of each module (in mutation/work/) without running mutmut again,
+    re-scored against mutation/equivalent.md (``run.py --no-run``); its seconds are that last run's.
     """
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "mutation.json"
         modules = os.environ.get("MUTATION_MODULES", "")
-        subprocess.run([sys.executable, "mutation/run.py", "--no-diff", "--json", str(out),
+        no_run = ["--no-run"] if os.environ.get("MUTATION_NO_RUN") else []
+        subprocess.run([sys.executable, "mutation/run.py", "--no-diff", "--json", str(out), *no_run,
                         *(["--modules", modules] if modules else [])], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
         report = json.loads(out.read_text())
     results = {f"tests.mutation_score.{r['module']}": round(r["score"], 4) for r in report["modules"]}
     results.update({f"tests.mutation_survivors.{r['module']}": len(r["survivors"]) for r in report["modules"]})
+    results.update({f"tests.mutation_seconds.{r['module']}": r["seconds"] for r in report["modules"]})
     if not os.environ.get("MUTATION_MODULES"):  # the overall score only when every module was run
         results["tests.mutation_score"] = round(report["score"], 4)
         results["tests.mutation_seconds"] = report["seconds"]

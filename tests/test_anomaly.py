@@ -158,3 +158,157 @@ def test_nb_score_is_the_deviance_of_the_reconstruction_from_the_posterior_mean(
     expected = 2 * (saturated - stats.nbinom.logpmf(xs, theta, theta / (theta + mu))).sum(1)
     np.testing.assert_allclose(score.double().numpy(), expected, rtol=1e-4, atol=1e-4)
     torch.testing.assert_close(anomaly.nb_score(model, x), score, rtol=0, atol=0)
+
+
+def test_nb_log_prob_eps_guard_keeps_a_zero_mean_and_a_tiny_theta_finite():
+    """A zero mean is the point mass at 0 (log-pmf 0 at x = 0); with theta far below eps the pmf at 0 is
+    (theta / (theta + mu))^theta ~ 1 (log ~ 0, scipy). The default eps = 1e-8 must keep both finite."""
+    x, tiny = torch.tensor([0.0, 0.0]), torch.tensor([1e-9, 1e-9])
+    out = anomaly.nb_log_prob(x, torch.tensor([0.0, 1.0]), tiny)
+    assert torch.isfinite(out).all()
+    expected = stats.nbinom.logpmf([0, 0], n=1e-9, p=[1.0, 1e-9 / (1e-9 + 1.0)])
+    np.testing.assert_allclose(out.numpy(), expected, atol=1e-6)
+
+
+def test_nb_deviance_sums_over_the_last_axis_of_a_3d_batch():
+    """(2, 3, 4) counts: one deviance per (i, j), the sum over the 4 genes of 2 (log NB(x; x) - log NB(x; mu)),
+    from scipy."""
+    rng = np.random.default_rng(4)
+    x = rng.integers(1, 30, (2, 3, 4)).astype(float)
+    mu = rng.uniform(0.5, 30, (2, 3, 4))
+    theta = np.array([0.5, 1.0, 4.0, 9.0])
+    got = anomaly.nb_deviance(torch.tensor(x), torch.tensor(mu), torch.tensor(theta))
+    logpmf = lambda m: stats.nbinom.logpmf(x, theta, theta / (theta + m))
+    expected = 2 * (logpmf(x) - logpmf(mu)).sum(-1)
+    assert got.shape == (2, 3)
+    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-6, atol=1e-6)
+
+
+def test_auroc_and_conformal_threshold_refuse_empty_inputs_and_bad_alpha():
+    """Either side empty has no AUROC; alpha must lie strictly inside (0, 1)."""
+    for h, a in (([], [1.0]), ([1.0], []), ([], [])):
+        with pytest.raises(ValueError, match="at least one"):
+            anomaly.auroc(h, a)
+    for alpha in (0.0, 1.0, 1.5, -0.1):
+        with pytest.raises(ValueError, match="alpha must be in"):
+            anomaly.conformal_threshold(np.arange(100.0), alpha)
+
+
+def test_normalise_counts_default_target_and_small_totals():
+    """Rows rescaled to sum 2000 by default (hand-worked); a total of 1 or 0.5 is a valid (positive) total."""
+    x = torch.tensor([[1.0, 3.0], [1.0, 0.0], [0.25, 0.25]])
+    torch.testing.assert_close(anomaly.normalise_counts(x), torch.tensor([[500.0, 1500.0], [2000.0, 0.0],
+                                                                         [1000.0, 1000.0]]))
+
+
+def test_simulator_defaults_are_those_of_its_signature():
+    """The default simulator: 200 genes, 4 programmes, theta 5, libraries LogNormal(log 2000, 0.3), 30 genes shifted
+    3-fold, seed 0 (the same simulator as an explicit seed=0)."""
+    sim, explicit = anomaly.CountSimulator(), anomaly.CountSimulator(seed=0)
+    assert sim.n_genes == 200 and sim.loadings.shape == (200, 4) and sim.theta == 5.0
+    assert sim.library_log_mean == pytest.approx(math.log(2000.0)) and sim.library_log_sd == 0.3
+    assert len(sim.shifted) == 30
+    np.testing.assert_allclose(np.abs(sim.log_shift[sim.shifted]), math.log(3.0))
+    np.testing.assert_array_equal(sim.log_base, explicit.log_base)
+    np.testing.assert_array_equal(sim.shifted, explicit.shifted)
+
+
+def test_simulator_parameters_follow_their_documented_distributions():
+    """Base means ~ Gamma(0.6, 1) (+1e-3 before the log) and loadings ~ N(0, 0.6^2): Kolmogorov-Smirnov against
+    scipy's distributions on 4000 genes; shifted genes: log-fold exactly +-log(fold), both directions, sorted,
+    distinct, zero elsewhere. Same seed, same simulator; another seed, another one."""
+    sim = anomaly.CountSimulator(n_genes=4000, n_shifted=400, seed=5)
+    base = np.exp(sim.log_base) - 1e-3
+    assert base.shape == (4000,)
+    assert stats.kstest(base, stats.gamma(0.6).cdf).pvalue > 1e-3
+    assert stats.kstest(base, stats.gamma(1.0).cdf).pvalue < 1e-6  # the test can tell the shape apart
+    assert sim.loadings.shape == (4000, 4)
+    assert stats.kstest(sim.loadings.ravel(), stats.norm(0, 0.6).cdf).pvalue > 1e-3
+    assert len(np.unique(sim.shifted)) == 400 and (np.diff(sim.shifted) > 0).all()
+    shift = sim.log_shift[sim.shifted]
+    np.testing.assert_allclose(np.abs(shift), math.log(3.0))
+    assert 0.4 < (shift > 0).mean() < 0.6
+    assert np.count_nonzero(sim.log_shift) == 400
+    again = anomaly.CountSimulator(n_genes=4000, n_shifted=400, seed=5)
+    np.testing.assert_array_equal(sim.log_base, again.log_base)
+    np.testing.assert_array_equal(sim.loadings, again.loadings)
+    assert not np.array_equal(sim.log_base, anomaly.CountSimulator(n_genes=4000, n_shifted=400, seed=6).log_base)
+
+
+def test_simulator_accepts_every_gene_shifted_and_refuses_more():
+    """0 <= n_shifted <= n_genes: all 6 of 6 genes shifted is allowed; 7 or -1 is not."""
+    np.testing.assert_array_equal(anomaly.CountSimulator(n_genes=6, n_shifted=6).shifted, np.arange(6))
+    for bad in (7, -1):
+        with pytest.raises(ValueError, match="n_shifted"):
+            anomaly.CountSimulator(n_genes=6, n_shifted=bad)
+
+
+def _means_from_the_docstring(sim, n, anomalous, seed):
+    """mu = l * softmax(log(base) + A h (+ shift)), h ~ N(0, I_k) the generator's first (n, k) normals and
+    l = exp(m + s * eps) with eps its next n normals; softmax from scipy (stable)."""
+    from scipy.special import softmax
+
+    rng = np.random.default_rng(seed)
+    h = rng.normal(size=(n, sim.loadings.shape[1]))
+    logits = sim.log_base + h @ sim.loadings.T + (sim.log_shift if anomalous else 0.0)
+    library = np.exp(sim.library_log_mean + sim.library_log_sd * rng.normal(size=n))
+    return library[:, None] * softmax(logits, axis=1), library
+
+
+@pytest.mark.parametrize("loading", [0.6, 2000.0])
+def test_simulator_means_equal_the_documented_formula(loading):
+    """CountSimulator.means against the class docstring's formula (scipy's softmax); loading = 2000 makes logits of
+    thousands, far apart between cells, which only a per-row stable softmax keeps finite."""
+    sim = anomaly.CountSimulator(n_genes=12, n_shifted=3, loading=loading, seed=2)
+    for anomalous in (False, True):
+        mu, library = sim.means(5, anomalous, np.random.default_rng(9))
+        exp_mu, exp_library = _means_from_the_docstring(sim, 5, anomalous, 9)
+        assert np.isfinite(mu).all()
+        np.testing.assert_allclose(mu, exp_mu, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(library, exp_library, rtol=1e-12)
+        np.testing.assert_allclose(mu.sum(1), library, rtol=1e-9)
+
+
+def test_simulated_cells_carry_their_library_sizes_and_only_anomalous_cells_are_shifted():
+    """Library sizes: float32 (n,), the NB mean of each cell's total count (mean ratio ~ 1, strongly correlated).
+    Shifted genes: empty (integer) for healthy cells, the simulator's for anomalous ones; the mean proportion of
+    a shifted gene moves by about its fold (the sign of its log-shift), the others barely move."""
+    sim = anomaly.CountSimulator(n_genes=20, n_shifted=4, fold=4.0, seed=1)
+    h, a = sim.healthy(3000, seed=0), sim.anomalous(3000, seed=0)
+    for d in (h, a):
+        assert d.counts.dtype == torch.float32 and d.counts.shape == (3000, 20)
+        assert d.library.dtype == torch.float32 and d.library.shape == (3000,)
+        total = d.counts.sum(1).double().numpy()
+        assert (total / d.library.double().numpy()).mean() == pytest.approx(1.0, abs=0.03)
+        assert np.corrcoef(total, d.library.numpy())[0, 1] > 0.6
+    assert h.shifted_genes.size == 0 and h.shifted_genes.dtype.kind == "i"
+    np.testing.assert_array_equal(a.shifted_genes, sim.shifted)
+    prop = lambda d: (d.counts / d.counts.sum(1, keepdim=True)).mean(0).double().numpy()
+    log_ratio = np.log(prop(a) / prop(h))
+    log_ratio -= np.median(log_ratio)
+    others = np.setdiff1d(np.arange(20), sim.shifted)
+    assert np.abs(log_ratio[others]).max() < 0.35
+    assert (np.sign(log_ratio[sim.shifted]) == np.sign(sim.log_shift[sim.shifted])).all()
+    assert (np.abs(log_ratio[sim.shifted]) > 0.7).all()
+
+
+def test_nb_vae_layers_computed_by_hand():
+    """Defaults hidden = 128, latent_dim = 8; encode = linear heads on ReLU(W log1p(x) + b), decode = library *
+    softmax(W2 ReLU(W1 z + b1) + b2), each recomputed from the layer weights; a wrong gene count is refused by
+    name ("counts")."""
+    torch.manual_seed(0)
+    model = anomaly.NBVAE(7)
+    assert model.latent_dim == 8 and model.to_mu.in_features == 128 and model.to_mu.out_features == 8
+    x = torch.tensor([[0.0, 3.0, 1.0, 9.0, 2.0, 0.0, 5.0], [4.0, 1.0, 0.0, 0.0, 7.0, 2.0, 1.0]])
+    lin = model.encoder[0]
+    with torch.no_grad():
+        hidden = torch.relu(torch.log1p(x) @ lin.weight.T + lin.bias)
+        z_mu, z_logvar = model.encode(x)
+        torch.testing.assert_close(z_mu, hidden @ model.to_mu.weight.T + model.to_mu.bias)
+        torch.testing.assert_close(z_logvar, hidden @ model.to_logvar.weight.T + model.to_logvar.bias)
+        z, library = torch.randn(2, 8), torch.tensor([10.0, 30.0])
+        first, last = model.decoder[0][0], model.decoder[1]
+        logits = torch.relu(z @ first.weight.T + first.bias) @ last.weight.T + last.bias
+        torch.testing.assert_close(model.decode(z, library), library[:, None] * torch.softmax(logits, 1))
+    with pytest.raises(ValueError, match="^counts must have shape"):
+        model.encode(torch.zeros(2, 6))

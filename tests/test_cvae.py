@@ -200,3 +200,90 @@ def test_evaluate_conditioning_scores_the_unconditional_baseline_against_every_t
     expected = np.mean([np.abs(free - t).mean() for t in targets])
     assert report["mae_unconditional"] == pytest.approx(expected)
     assert "mae_unconditional" not in cvae.evaluate_conditioning(model, vocab, targets=targets, n_per_target=4)
+
+
+def test_conditional_vae_names_the_bad_argument():
+    """Each shape error names the argument at fault: x, z or the condition y."""
+    model = ConditionalVAE(6, 2, [8], 3)
+    with pytest.raises(ValueError, match=r"^x must have shape \(\*, 6\)"):
+        model.encode(torch.zeros(4, 5), torch.zeros(4, 2))
+    with pytest.raises(ValueError, match=r"^z must have shape \(\*, 3\)"):
+        model.decode(torch.zeros(4, 2), torch.zeros(4, 2))
+    with pytest.raises(ValueError, match=r"^condition y must have shape \(4, 2\)"):
+        model.decode(torch.zeros(4, 3), torch.zeros(4, 3))
+
+
+def test_conditional_smiles_vae_names_bad_tokens_z_and_conditions(smiles_setup):
+    """Shape errors name tokens, z or the condition y (y must have one row per sequence, also in decode); a row
+    holding only <bos> is a valid (length-1) sequence, an all-padding row is not."""
+    _, config, tokens = smiles_setup
+    model = cvae.ConditionalSmilesVAE(config, 3).eval()
+    y = torch.zeros(len(MOLS), 3)
+    with pytest.raises(ValueError, match="^tokens must have shape"):
+        model.encode(tokens[0], y[:1])
+    with pytest.raises(ValueError, match=r"^z must have shape \(8, 6\)"):
+        model.decode(torch.zeros(8, 5), y, tokens[:, :-1])
+    with pytest.raises(ValueError, match=r"^condition y must have shape \(8, 3\), got \(5, 3\)"):
+        model.decode(torch.zeros(8, 6), y[:5], tokens[:, :-1])
+    only_bos = torch.tensor([[Vocabulary.bos_id, Vocabulary.pad_id, Vocabulary.pad_id]])
+    mu, logvar = model.encode(only_bos, y[:1])
+    assert mu.shape == logvar.shape == (1, 6)
+    with pytest.raises(ValueError, match="all-padding"):
+        model.encode(torch.zeros(1, 3, dtype=torch.long), y[:1])
+
+
+def test_conditional_smiles_vae_takes_a_single_condition_and_reads_float64_as_float32(smiles_setup):
+    """cond_dim = 1 is a valid model (0 is not); a float64 y gives the same codes and logits as the same values in
+    float32 (the model's precision)."""
+    _, config, tokens = smiles_setup
+    model = cvae.ConditionalSmilesVAE(config, 1).eval()
+    y64 = torch.linspace(-1.0, 1.0, len(MOLS), dtype=torch.float64)[:, None]
+    mu64, _ = model.encode(tokens, y64)
+    mu32, _ = model.encode(tokens, y64.float())
+    assert mu64.dtype == torch.float32
+    torch.testing.assert_close(mu64, mu32, rtol=0, atol=0)
+    z = torch.randn(len(MOLS), 6)
+    torch.testing.assert_close(model.decode(z, y64, tokens[:, :-1])[0], model.decode(z, y64.float(), tokens[:, :-1])[0],
+                               rtol=0, atol=0)
+    with pytest.raises(ValueError, match="cond_dim"):
+        cvae.ConditionalSmilesVAE(config, 0)
+
+
+def test_conditional_sequence_loss_by_hand(smiles_setup):
+    """Reconstruction = -log p of every next token that is not padding (explicit log-softmax of the model's
+    logits), summed per molecule; KL in closed form; loss = reconstruction + beta KL; all batch means. The same
+    seed makes the forward pass (word dropout, z) the same. A batch that is not a (tokens, y) pair is refused."""
+    _, config, tokens = smiles_setup
+    model = cvae.ConditionalSmilesVAE(config, 3)
+    y = torch.randn(len(MOLS), 3, generator=torch.Generator().manual_seed(0))
+    torch.manual_seed(5)
+    terms = cvae.conditional_sequence_loss(model, (tokens, y), beta=0.3)
+    torch.manual_seed(5)
+    logits, mu, logvar = model(tokens, y)
+    targets = tokens[:, 1:]
+    logp = torch.log_softmax(logits, -1).gather(-1, targets[..., None]).squeeze(-1)
+    rec = -(logp * (targets != Vocabulary.pad_id)).sum(1).mean()
+    kl = (0.5 * (mu ** 2 + logvar.exp() - 1 - logvar)).sum(1).mean()
+    torch.testing.assert_close(terms.reconstruction, rec)
+    torch.testing.assert_close(terms.kl, kl)
+    torch.testing.assert_close(terms.loss, rec + 0.3 * kl)
+    for bad in (tokens[:2], (tokens, y, y)):
+        with pytest.raises(ValueError, match="bucket_batches"):
+            cvae.conditional_sequence_loss(model, bad, 0.1)
+
+
+def test_from_unconditional_keeps_names_and_standardizer_and_normalise_z_scores(smiles_setup):
+    """The converted model keeps its condition names and standardizer; normalise gives (raw - mean) / std worked by
+    hand, in float32; without a standardizer, or with the wrong number of properties, it refuses."""
+    _, config, _ = smiles_setup
+    scale = data.Standardizer(mean=torch.tensor([2.0, 0.5, 300.0]), std=torch.tensor([1.5, 0.2, 50.0]))
+    model = cvae.ConditionalSmilesVAE.from_unconditional(seqvae.SmilesVAE(config), 3, ("logp", "qed", "mw"), scale)
+    assert model.standardizer is scale and model.condition_names == ("logp", "qed", "mw")
+    raw = torch.tensor([[3.5, 0.7, 250.0], [2.0, 0.5, 300.0]], dtype=torch.float64)
+    got = model.normalise(raw)
+    assert got.dtype == torch.float32
+    torch.testing.assert_close(got, torch.tensor([[1.0, 1.0, -1.0], [0.0, 0.0, 0.0]]))
+    with pytest.raises(ValueError, match="^raw properties must have shape"):
+        model.normalise(torch.zeros(1, 2))
+    with pytest.raises(ValueError, match="no standardizer"):
+        cvae.ConditionalSmilesVAE(config, 3).normalise(raw)

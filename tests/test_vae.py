@@ -216,3 +216,92 @@ def test_sample_decodes_standard_normal_draws():
     torch.testing.assert_close(out, z.sum(1, keepdim=True) * 2)
     assert stats.kstest(z.flatten().double().numpy(), "norm").pvalue > 1e-3
     assert abs(float(torch.corrcoef(z.T)[0, 1])) < 0.05, "independent latent dimensions"
+
+
+def test_interpolate_in_float64_and_with_two_steps():
+    """float64 codes stay float64 at every step: a + (b - a) k / 3 by hand, to 1e-9 on values of order 1000 (a
+    float32 grid would be off by ~1e-5); two steps are just the end points."""
+    z1 = torch.tensor([1000.0, -3000.0, 7.0], dtype=torch.float64)
+    z2 = torch.tensor([-2000.0, 1000.0, 1.0], dtype=torch.float64)
+    path = vae.interpolate(z1, z2, 4)
+    assert path.dtype == torch.float64
+    expected = torch.stack([z1 + (z2 - z1) * k / 3 for k in range(4)])
+    torch.testing.assert_close(path, expected, rtol=0, atol=1e-9)
+    torch.testing.assert_close(vae.interpolate(z1, z2, 2), torch.stack([z1, z2]), rtol=0, atol=0)
+
+
+def test_mlp_accepts_single_unit_layers_and_refuses_empty_or_zero_sizes():
+    """A one-unit layer is a valid size (a scalar head); no sizes, or a size 0, is refused."""
+    net = vae.mlp([3, 1])
+    assert net(torch.zeros(2, 3)).shape == (2, 1)
+    assert len(vae.mlp([3, 1, 1])) == 3  # Linear, ReLU, Linear
+    for bad in ([], [3, 0], [0, 2]):
+        with pytest.raises(ValueError, match="positive layer sizes"):
+            vae.mlp(bad)
+
+
+def test_negative_elbo_defaults_are_bernoulli_beta_1_and_the_batch_mean():
+    """Called with no options: the Bernoulli NLL (-x log s(l) - (1 - x) log(1 - s(l)), summed over bits), plus the
+    closed-form KL (beta = 1), both averaged over the batch; beta = 0 is allowed (plain autoencoder)."""
+    logits = torch.tensor([[2.0, -1.0], [0.5, 3.0], [-2.0, 0.0]], dtype=torch.float64)
+    x = torch.tensor([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]], dtype=torch.float64)
+    mu = torch.tensor([[0.5], [-1.0], [0.0]], dtype=torch.float64)
+    logvar = torch.tensor([[math.log(2.0)], [0.0], [math.log(0.5)]], dtype=torch.float64)
+    sig = torch.sigmoid(logits)
+    rec = -(x * torch.log(sig) + (1 - x) * torch.log(1 - sig)).sum(1)
+    kl = 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum(1)
+    terms = vae.negative_elbo(logits, x, mu, logvar)
+    assert terms.reconstruction.shape == ()
+    torch.testing.assert_close(terms.reconstruction, rec.mean())
+    torch.testing.assert_close(terms.kl, kl.mean())
+    torch.testing.assert_close(terms.loss, rec.mean() + kl.mean())
+    torch.testing.assert_close(vae.negative_elbo(logits, x, mu, logvar, beta=0.0).loss, rec.mean())
+    per_sample = vae.reconstruction_loss(logits, x, "bernoulli", reduction="none")
+    torch.testing.assert_close(per_sample, rec)
+
+
+def test_negative_elbo_passes_the_likelihood_options_on():
+    """noise_var reaches the Gaussian NLL (scipy's logpdf with variance 0.3), and ignore_index the categorical one
+    (explicit log-softmax with the positions of class 0 masked)."""
+    from scipy.stats import norm
+
+    out = torch.tensor([[0.0, 1.0, 2.0], [1.0, 1.0, 1.0]], dtype=torch.float64)
+    x = torch.tensor([[0.5, 1.0, 1.0], [1.0, 3.0, 1.0]], dtype=torch.float64)
+    zeros = torch.zeros(2, 2, dtype=torch.float64)
+    terms = vae.negative_elbo(out, x, zeros, zeros, likelihood="gaussian", reduction="none", noise_var=0.3)
+    ref = -norm.logpdf(x.numpy(), loc=out.numpy(), scale=math.sqrt(0.3)).sum(1)
+    torch.testing.assert_close(terms.reconstruction, torch.from_numpy(ref))
+    default = vae.reconstruction_loss(out, x, "gaussian", reduction="none")
+    torch.testing.assert_close(default, torch.from_numpy(-norm.logpdf(x.numpy(), loc=out.numpy()).sum(1)))
+    logits = torch.randn(2, 4, 5, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    targets = torch.tensor([[1, 2, 0, 0], [3, 0, 4, 1]])
+    logp = torch.log_softmax(logits, -1).gather(-1, targets[..., None]).squeeze(-1)
+    ref = -(logp * (targets != 0)).sum(1)
+    got = vae.negative_elbo(logits, targets, zeros, zeros, likelihood="categorical", reduction="none",
+                            ignore_index=0)
+    torch.testing.assert_close(got.reconstruction, ref)
+    torch.testing.assert_close(vae.reconstruction_loss(logits, targets, "categorical", reduction="none",
+                                                       ignore_index=0), ref)
+
+
+def test_reconstruction_loss_names_the_bad_argument():
+    """Categorical: logits of another batch size are blamed on the output, class ids of the wrong shape (a 0-d
+    tensor too) on x; a Gaussian needs noise_var > 0 (0 is refused)."""
+    with pytest.raises(ValueError, match=r"^output \(logits\) must have shape \(3, \*, \*\)"):
+        vae.reconstruction_loss(torch.zeros(2, 4, 5), torch.zeros(3, 4, dtype=torch.long), "categorical")
+    with pytest.raises(ValueError, match=r"^x \(class ids\) must have shape \(2, 4\)"):
+        vae.reconstruction_loss(torch.zeros(2, 4, 5), torch.zeros(2, 3, dtype=torch.long), "categorical")
+    with pytest.raises(ValueError, match=r"^x \(class ids\) must have shape"):
+        vae.reconstruction_loss(torch.zeros(2, 4, 5), torch.tensor(3), "categorical")
+    with pytest.raises(ValueError, match="noise_var"):
+        vae.reconstruction_loss(torch.zeros(2, 3), torch.zeros(2, 3), "gaussian", noise_var=0.0)
+
+
+def test_reparameterize_draws_its_noise_in_the_dtype_of_mu():
+    """float64 parameters: z = mu + exp(logvar / 2) * eps with eps = torch.randn(..., dtype=float64) from the same
+    seeded generator, exactly."""
+    mu, logvar = _gaussian_params(batch=5, latent=3)
+    z = vae.reparameterize(mu, logvar, generator=torch.Generator().manual_seed(2))
+    eps = torch.randn(mu.shape, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    assert z.dtype == torch.float64
+    torch.testing.assert_close(z, mu + torch.exp(0.5 * logvar) * eps, rtol=0, atol=1e-15)
