@@ -310,3 +310,31 @@ def test_train_genotype_vae_equals_a_hand_written_adam_loop(monkeypatch):
     assert history.loss == pytest.approx(losses, rel=1e-5)
     for p, q in zip(model.parameters(), twin.parameters(), strict=True):
         torch.testing.assert_close(p, q)
+
+
+def test_relatives_attack_decodes_the_mean_of_the_relatives_posterior_means_by_hand():
+    """Lab 10's hidden attack test takes its expected guess from relatives_attack: pinned here against the
+    attack written out in NumPy from the layer weights (one-hot genotypes, ReLU body, mean head, the mean
+    over distinct relatives, ReLU decoder, argmax over the three genotypes), in float64."""
+    torch.manual_seed(2)
+    model = privacy.GenotypeVAE(12, latent_dim=3, hidden=8)
+    relatives = [torch.randint(0, 3, (6, 12)) for _ in range(3)]  # mother, father, sibling: all different
+    w = {k: v.detach().double().numpy() for k, v in model.state_dict().items()}
+
+    def relu(a):
+        return np.maximum(a, 0.0)
+
+    def mean_code(g):
+        onehot = np.eye(3)[g.numpy()].reshape(len(g), -1)
+        h = relu(onehot @ w["body.0.weight"].T + w["body.0.bias"])
+        return h @ w["mu.weight"].T + w["mu.bias"]
+
+    z = np.mean([mean_code(g) for g in relatives], axis=0)
+    logits = relu(z @ w["decoder.0.weight"].T + w["decoder.0.bias"]) @ w["decoder.2.weight"].T + w["decoder.2.bias"]
+    expected = logits.reshape(6, 12, 3).argmax(-1)
+    model.train()  # the attack must not depend on the mode it is handed the model in
+    guess = privacy.relatives_attack(model, relatives)
+    assert guess.dtype == torch.long and guess.shape == (6, 12)
+    np.testing.assert_array_equal(guess.numpy(), expected)
+    # one relative's guess is not the three relatives' (the mean is over relatives, not a single one)
+    assert not np.array_equal(privacy.relatives_attack(model, relatives[:1]).numpy(), expected)
