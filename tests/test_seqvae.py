@@ -128,3 +128,67 @@ def test_scratch_schedules_are_fractions_of_the_run():
         assert all(a >= b for a, b in itertools.pairwise(lrs))
     with pytest.raises(ValueError):
         seqvae.scratch_beta(0, 0)
+
+
+def _gru_numpy(xs, h, w_ih, w_hh, b_ih, b_hh):
+    """PyTorch's GRU equations written out (r, z, n gates in that order), float64; returns (outputs, last h)."""
+    import numpy as np
+
+    def sigmoid(a):
+        return 1.0 / (1.0 + np.exp(-a))
+
+    outs = []
+    for x in xs:
+        gi, gh = w_ih @ x + b_ih, w_hh @ h + b_hh
+        ir, iz, in_ = np.split(gi, 3)
+        hr, hz, hn = np.split(gh, 3)
+        r, z = sigmoid(ir + hr), sigmoid(iz + hz)
+        n = np.tanh(in_ + r * hn)
+        h = (1 - z) * n + z * h
+        outs.append(h)
+    return np.array(outs), h
+
+
+def test_encode_and_decode_follow_the_gru_equations_by_hand(setup):
+    """Labs 02 and 03 grade the student's encoder and decoder against SmilesVAE.encode/decode (and lab 02's
+    visible test against mistakes.lab02.gru_encode_one_by_one): pinned here
+    against the GRU equations in NumPy. Encoder: each molecule alone, without its padding, forward over its
+    tokens and backward over them reversed, the two last states joined, then the mu and logvar heads.
+    Decoder: h0 = tanh(z_to_hidden(z)), each step's input = [embed(token), z], logits from every state."""
+    import numpy as np
+
+    vocab, model, tokens = setup
+    model.eval()
+    w = {k: v.detach().double().numpy() for k, v in model.state_dict().items()}
+    from course_utils.mistakes.lab02 import gru_encode_one_by_one  # lab 02's visible expected value
+
+    mu, logvar = (t.detach().double().numpy() for t in model.encode(tokens))
+    one_by_one = [t.detach().double().numpy() for t in gru_encode_one_by_one(model, tokens)]
+    for i, row in enumerate(tokens):
+        ids = row[row != vocab.pad_id].numpy()
+        emb = w["embed.weight"][ids]
+        hid = w["encoder_rnn.weight_hh_l0"].shape[1]
+        _, fwd = _gru_numpy(emb, np.zeros(hid), w["encoder_rnn.weight_ih_l0"], w["encoder_rnn.weight_hh_l0"],
+                            w["encoder_rnn.bias_ih_l0"], w["encoder_rnn.bias_hh_l0"])
+        _, bwd = _gru_numpy(emb[::-1], np.zeros(hid), w["encoder_rnn.weight_ih_l0_reverse"],
+                            w["encoder_rnn.weight_hh_l0_reverse"], w["encoder_rnn.bias_ih_l0_reverse"],
+                            w["encoder_rnn.bias_hh_l0_reverse"])
+        h = np.concatenate([fwd, bwd])
+        np.testing.assert_allclose(mu[i], w["to_mu.weight"] @ h + w["to_mu.bias"], rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(logvar[i], w["to_logvar.weight"] @ h + w["to_logvar.bias"], rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(one_by_one[0][i], w["to_mu.weight"] @ h + w["to_mu.bias"], rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(one_by_one[1][i], w["to_logvar.weight"] @ h + w["to_logvar.bias"], rtol=1e-4,
+                                   atol=1e-5)
+
+    z = torch.randn(len(MOLS), 8, generator=torch.Generator().manual_seed(1))
+    inputs = tokens[:, :-1]
+    logits, hidden = model.decode(z, inputs)
+    for i in range(len(MOLS)):
+        zi = z[i].double().numpy()
+        h0 = np.tanh(w["z_to_hidden.weight"] @ zi + w["z_to_hidden.bias"])
+        xs = [np.concatenate([w["embed.weight"][t], zi]) for t in inputs[i].numpy()]
+        outs, last = _gru_numpy(xs, h0, w["decoder_rnn.weight_ih_l0"], w["decoder_rnn.weight_hh_l0"],
+                                w["decoder_rnn.bias_ih_l0"], w["decoder_rnn.bias_hh_l0"])
+        expected = outs @ w["to_logits.weight"].T + w["to_logits.bias"]
+        np.testing.assert_allclose(logits[i].detach().double().numpy(), expected, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(hidden[0, i].detach().double().numpy(), last, rtol=1e-4, atol=1e-5)
