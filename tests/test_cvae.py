@@ -287,3 +287,46 @@ def test_from_unconditional_keeps_names_and_standardizer_and_normalise_z_scores(
         model.normalise(torch.zeros(1, 2))
     with pytest.raises(ValueError, match="no standardizer"):
         cvae.ConditionalSmilesVAE(config, 3).normalise(raw)
+
+
+def test_conditional_encode_and_decode_follow_the_gru_equations_by_hand(smiles_setup):
+    """Lab 03 grades the student's conditional encoder and decoder against ConditionalSmilesVAE.encode/decode:
+    pinned here against the GRU equations in NumPy, with y weights that are not zero. Encoder: each molecule
+    alone, unpadded, input [embed(token), y] at every step, both directions, the two last states joined.
+    Decoder: code = [z, y], h0 = tanh(z_to_hidden(code)), input [embed(token), code] at every step."""
+    import numpy as np
+    from test_seqvae import _gru_numpy
+
+    from course_utils.cvae import ConditionalSmilesVAE
+
+    vocab, config, tokens = smiles_setup
+    torch.manual_seed(3)
+    model = ConditionalSmilesVAE(config, cond_dim=2).eval()
+    y = torch.randn(len(tokens), 2, generator=torch.Generator().manual_seed(4))
+    w = {k: v.detach().double().numpy() for k, v in model.state_dict().items()}
+    mu, logvar = (t.detach().double().numpy() for t in model.encode(tokens, y))
+    hid = config.encoder_hidden
+    for i, row in enumerate(tokens):
+        ids = row[row != vocab.pad_id].numpy()
+        xs = np.concatenate([w["embed.weight"][ids], np.tile(y[i].double().numpy(), (len(ids), 1))], axis=1)
+        _, fwd = _gru_numpy(xs, np.zeros(hid), w["encoder_rnn.weight_ih_l0"], w["encoder_rnn.weight_hh_l0"],
+                            w["encoder_rnn.bias_ih_l0"], w["encoder_rnn.bias_hh_l0"])
+        _, bwd = _gru_numpy(xs[::-1], np.zeros(hid), w["encoder_rnn.weight_ih_l0_reverse"],
+                            w["encoder_rnn.weight_hh_l0_reverse"], w["encoder_rnn.bias_ih_l0_reverse"],
+                            w["encoder_rnn.bias_hh_l0_reverse"])
+        h = np.concatenate([fwd, bwd])
+        np.testing.assert_allclose(mu[i], w["to_mu.weight"] @ h + w["to_mu.bias"], rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(logvar[i], w["to_logvar.weight"] @ h + w["to_logvar.bias"], rtol=1e-4, atol=1e-5)
+
+    z = torch.randn(len(tokens), config.latent_dim, generator=torch.Generator().manual_seed(5))
+    inputs = tokens[:, :-1]
+    logits, hidden = model.decode(z, y, inputs)
+    for i in range(len(tokens)):
+        code = np.concatenate([z[i].double().numpy(), y[i].double().numpy()])
+        h0 = np.tanh(w["z_to_hidden.weight"] @ code + w["z_to_hidden.bias"])
+        xs = [np.concatenate([w["embed.weight"][t], code]) for t in inputs[i].numpy()]
+        outs, last = _gru_numpy(xs, h0, w["decoder_rnn.weight_ih_l0"], w["decoder_rnn.weight_hh_l0"],
+                                w["decoder_rnn.bias_ih_l0"], w["decoder_rnn.bias_hh_l0"])
+        np.testing.assert_allclose(logits[i].detach().double().numpy(),
+                                   outs @ w["to_logits.weight"].T + w["to_logits.bias"], rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(hidden[0, i].detach().double().numpy(), last, rtol=1e-4, atol=1e-5)
