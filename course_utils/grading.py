@@ -7,14 +7,16 @@
   was expected, what came back (the first differing value) and the likely mistake. Given the
   values that catalogued mistakes compute on the same input (:mod:`course_utils.mistakes`),
   :func:`assert_close` names the mistake a wrong answer matches instead of only rejecting it.
+- :func:`assert_same` does the same for exact values that are not numbers (token lists, strings, id
+  lists, booleans); :func:`outcome` turns "raised ValueError" into a value (:data:`RAISED`) it can compare.
 """
 
 from __future__ import annotations
 
 import contextlib
 import types
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import torch
@@ -157,3 +159,50 @@ def assert_close(name: str, got: object, expected: object, hint: str = "", atol:
         raise AssertionError(f"{name}: expected {ev:.{digits}g}, got {gv:.{digits}g}. {hint}".strip())
     raise AssertionError(f"{name}: expected {_show(e)}, got {_show(g)}; {_first_difference(g, e, atol, rtol)}. "
                          f"{hint}".strip())
+
+
+#: What :func:`outcome` returns for a call that raised ``ValueError``.
+RAISED = "<raised ValueError>"
+
+
+def outcome(fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)``, or :data:`RAISED` when it raises ``ValueError`` (other errors propagate)."""
+    try:
+        return fn(*args)
+    except ValueError:
+        return RAISED
+
+
+def _plain(value: Any) -> Any:
+    """Tensors and tuples as lists of Python numbers, so that == compares values."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return value.tolist()
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _short(value: Any, limit: int = 160) -> str:
+    text = "ValueError raised" if value is RAISED or value == RAISED else repr(value)
+    return text if len(text) <= limit else text[: limit - 5] + " ...]"
+
+
+def assert_same(name: str, got: Any, expected: Any, hint: str = "", mistakes: Mapping[str, Any] | None = None) -> None:
+    """Test-cell helper for exact values (token lists, strings, ids, booleans): fail naming the mistake.
+
+    ``mistakes`` maps an explanation to the value that mistake gives on the same input (:data:`RAISED`
+    for "raises ValueError"). When ``got`` differs from ``expected`` and equals one of them, the
+    failure names it; otherwise it shows both values and ``hint``.
+    """
+    g, e = _plain(got), _plain(expected)
+    if isinstance(e, bool) and isinstance(g, (bool, int)):
+        g = bool(g)
+    if g == e:
+        return
+    matched = [why for why, value in (mistakes or {}).items() if _plain(value) == g and _plain(value) != e]
+    if matched:
+        raise AssertionError(f"{name}: expected {_short(e)}, got {_short(g)}. Likely mistake: "
+                             + "; or: ".join(matched) + ".")
+    raise AssertionError(f"{name}: expected {_short(e)}, got {_short(g)}. {hint}".strip())

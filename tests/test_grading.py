@@ -150,3 +150,20 @@ def test_assert_close_names_a_catalogued_mistake_and_otherwise_shows_the_first_d
         grading.assert_close("d", torch.tensor([1.0, float("nan")]), torch.tensor([1.0, 2.0]))
     with pytest.raises(AssertionError, match=r"hint text"):  # a mistake equal to the answer is never blamed
         grading.assert_close("f", 3 * right, right, "hint text", mistakes={"same as right": right})
+
+
+def test_assert_same_compares_exact_values_and_names_a_matching_mistake():
+    """Exact values (token lists, tuples, tensors of ids, booleans, "raised ValueError"): equal passes;
+    a value equal to a catalogued mistake's is named; anything else shows both values and the hint."""
+    grading.assert_same("encode", torch.tensor([1, 5, 2]), [1, 5, 2])  # a tensor equals its list of ids
+    grading.assert_same("can_end", 1, True)  # an int 0/1 where a boolean is expected
+    with pytest.raises(AssertionError, match=r"tokenize\('CCl'\): expected \['C', 'Cl'\], got \['C', 'C', 'l'\]\. "
+                                             r"Likely mistake: characters\."):
+        grading.assert_same("tokenize('CCl')", ("C", "C", "l"), ["C", "Cl"],
+                            mistakes={"characters": ["C", "C", "l"], "right": ["C", "Cl"]})
+    with pytest.raises(AssertionError, match=r"expected ValueError raised, got \['X'\]\. raise on unknown tokens"):
+        grading.assert_same("tokenize('X')", grading.outcome(lambda s: list(s), "X"), grading.RAISED,
+                            "raise on unknown tokens")
+    assert grading.outcome(int, "not a number") == grading.RAISED
+    with pytest.raises(TypeError):  # only ValueError becomes a value; other errors propagate
+        grading.outcome(len, 3)

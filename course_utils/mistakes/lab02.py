@@ -5,74 +5,29 @@ Shapes: ``tokens`` (batch, length) int64, ``<bos>`` first, ``<eos>`` last, ``<pa
 logits (batch, steps, vocab); sampled ids (n, max_len). Token lists are lists of strings.
 
 Besides the catalogue functions (``{explanation: value}``, like :mod:`course_utils.mistakes.lab01`),
-:func:`assert_same` compares values that are not numbers (token lists, strings, id lists, booleans)
-and names a matching mistake the way :func:`course_utils.grading.assert_close` does; :func:`outcome`
-turns "raised ValueError" into a value that can be compared.
+the lab's test cells use :func:`course_utils.grading.assert_same` (exact values: token lists, strings,
+id lists, booleans) and :func:`course_utils.grading.outcome`, re-exported here under the names the
+notebook uses (``mistakes.assert_same``, ``mistakes.outcome``, ``mistakes.RAISED``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
 
+from course_utils.grading import RAISED, assert_same, outcome  # noqa: F401 (the names lab 02's test cells use)
 from course_utils.smiles import Vocabulary
 
 Catalogue = dict[str, Any]
 
 PAD_ID, BOS_ID, EOS_ID, MASK_ID = Vocabulary.pad_id, Vocabulary.bos_id, Vocabulary.eos_id, Vocabulary.mask_id
 
-#: What :func:`outcome` returns for a call that raised ``ValueError``.
-RAISED = "<raised ValueError>"
-
-
-def outcome(fn: Callable[..., Any], *args: Any) -> Any:
-    """``fn(*args)``, or :data:`RAISED` when it raises ``ValueError`` (other errors propagate)."""
-    try:
-        return fn(*args)
-    except ValueError:
-        return RAISED
-
-
 def raised(function: str, err: Exception, cause: str) -> str:
     """The failure message when ``function`` raised ``err``: the error's first line and its likely cause."""
     first = (str(err).splitlines() or [""])[0].rstrip(". ")
     return f"{function} raised {type(err).__name__}: {first}. Likely cause: {cause}"
-
-
-def _plain(value: Any) -> Any:
-    """Tensors and tuples as lists of Python numbers, so that == compares values."""
-    if isinstance(value, torch.Tensor):
-        return value.tolist()
-    if isinstance(value, tuple):
-        return list(value)
-    return value
-
-
-def _short(value: Any, limit: int = 160) -> str:
-    text = "ValueError raised" if value is RAISED or value == RAISED else repr(value)
-    return text if len(text) <= limit else text[: limit - 5] + " ...]"
-
-
-def assert_same(name: str, got: Any, expected: Any, hint: str = "", mistakes: Mapping[str, Any] | None = None) -> None:
-    """Test-cell helper for exact values (token lists, strings, ids, booleans): fail naming the mistake.
-
-    ``mistakes`` maps an explanation to the value that mistake gives on the same input (:data:`RAISED`
-    for "raises ValueError"). When ``got`` differs from ``expected`` and equals one of them, the
-    failure names it; otherwise it shows both values and ``hint``.
-    """
-    g, e = _plain(got), _plain(expected)
-    if isinstance(e, bool) and isinstance(g, (bool, int)):
-        g = bool(g)
-    if g == e:
-        return
-    matched = [why for why, value in (mistakes or {}).items() if _plain(value) == g and _plain(value) != e]
-    if matched:
-        raise AssertionError(f"{name}: expected {_short(e)}, got {_short(g)}. Likely mistake: "
-                             + "; or: ".join(matched) + ".")
-    raise AssertionError(f"{name}: expected {_short(e)}, got {_short(g)}. {hint}".strip())
 
 
 # -- 1. tokenize ----------------------------------------------------------------------------------
