@@ -106,22 +106,28 @@ def periodic_loss(pred_lattice: torch.Tensor, pred_frac: torch.Tensor, true_latt
     return coords, lat
 
 
-def min_interatomic_distance(lattice: torch.Tensor, frac: torch.Tensor) -> torch.Tensor:
+def min_interatomic_distance(lattice: torch.Tensor, frac: torch.Tensor, reach: int = 1) -> torch.Tensor:
     """Shortest distance (B,) between any two atoms of the infinite crystal (periodic images included).
 
     Over all pairs i != j with the minimum image, and each atom to its own images (the shortest
     lattice vector), searched over the 27 shifts. frac (B, N, 3), lattice (B, 3, 3).
+    ``reach`` > 1 searches the (2 reach + 1)^3 shifts -reach..reach along each axis instead (a brute
+    force that checks whether 27 images were enough for a strongly sheared cell).
     """
     check_shape("frac", frac, (None, None, 3))
     check_shape("lattice", lattice, (frac.shape[0], 3, 3))
+    if reach < 1:
+        raise ValueError(f"reach must be >= 1 (1: the 27 shifts), got {reach}")
+    shifts = SHIFTS if reach == 1 else torch.tensor(
+        list(itertools.product(range(-reach, reach + 1), repeat=3)), dtype=torch.float32)
     b, n, _ = frac.shape
     diff = frac[:, :, None, :] - frac[:, None, :, :]  # (B, N, N, 3)
     diff = diff - torch.round(diff)
-    images = diff[:, :, :, None, :] + SHIFTS.to(diff)[None, None, None]  # (B, N, N, 27, 3)
-    dist = ((images @ lattice[:, None, None]) ** 2).sum(-1).sqrt()  # (B, N, N, 27)
+    images = diff[:, :, :, None, :] + shifts.to(diff)[None, None, None]  # (B, N, N, S, 3), S shifts
+    dist = ((images @ lattice[:, None, None]) ** 2).sum(-1).sqrt()  # (B, N, N, S)
     # an atom against itself without a shift (two distinct atoms at one spot must still count as 0)
     same_atom = torch.eye(n, dtype=torch.bool, device=frac.device)[None, :, :, None]
-    no_shift = (SHIFTS == 0).all(-1).to(frac.device)[None, None, None, :]
+    no_shift = (shifts == 0).all(-1).to(frac.device)[None, None, None, :]
     dist = dist.masked_fill(same_atom & no_shift, float("inf"))
     return dist.reshape(b, -1).min(1).values
 

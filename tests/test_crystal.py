@@ -166,3 +166,21 @@ def test_periodic_loss_equals_a_brute_force_search_on_skewed_cells():
     expected = np.mean([brute_min_image_sq(fa[i], fb[i], true_cells[i]).sum() for i in range(n)])
     assert coords.item() == pytest.approx(expected, rel=1e-10)
     assert lattice_loss.item() == pytest.approx(((pred_cells - true_cells) ** 2).sum((1, 2)).mean(), rel=1e-10)
+
+
+def test_a_wider_reach_finds_the_short_vectors_of_a_sheared_cell():
+    """min_interatomic_distance(reach=r) against a NumPy brute force over the same integer shifts, on a
+    cell sheared so far (b = 3.9 a + 0.3 y) that its shortest lattice vector, b - 4a, lies outside the
+    27 shifts: reach 1 and 3 overestimate, reach 4 finds |b - 4a| = sqrt(0.1^2 + 0.3^2)."""
+    lattice = np.array([[1.0, 0, 0], [3.9, 0.3, 0], [0, 0, 5.0]])
+    frac = np.array([[[0.1, 0.2, 0.3]]])
+
+    def brute(reach):
+        return min(np.linalg.norm(np.array(s, dtype=float) @ lattice)
+                   for s in itertools.product(range(-reach, reach + 1), repeat=3) if any(s))
+
+    for reach, exact in ((1, 1.0), (3, np.hypot(0.9, 0.3)), (4, np.hypot(0.1, 0.3))):
+        got = crystal.min_interatomic_distance(torch.tensor(lattice)[None], torch.tensor(frac), reach=reach).item()
+        assert got == pytest.approx(brute(reach), abs=1e-9) and got == pytest.approx(exact, abs=1e-9), (reach, got)
+    with pytest.raises(ValueError, match="reach must be >= 1"):
+        crystal.min_interatomic_distance(torch.tensor(lattice)[None], torch.tensor(frac), reach=0)
