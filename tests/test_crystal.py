@@ -184,3 +184,200 @@ def test_a_wider_reach_finds_the_short_vectors_of_a_sheared_cell():
         assert got == pytest.approx(brute(reach), abs=1e-9) and got == pytest.approx(exact, abs=1e-9), (reach, got)
     with pytest.raises(ValueError, match="reach must be >= 1"):
         crystal.min_interatomic_distance(torch.tensor(lattice)[None], torch.tensor(frac), reach=0)
+
+
+# ------------------------------------------------------------------ issue #23: pins written for mutation testing
+@pytest.mark.parametrize("call, name", [
+    (lambda: crystal.lattice_from_raw(torch.zeros(2, 5)), "raw lattice"),
+    (lambda: crystal.lower_triangular(torch.zeros(2, 3, 2)), "lattice"),
+    (lambda: crystal.lattice_parameters(torch.zeros(2, 3)), "lattice"),
+    (lambda: crystal.min_image_sq_distance(torch.zeros(2, 3), torch.zeros(2, 3), torch.eye(3)[None]), "frac_a"),
+    (lambda: crystal.min_image_sq_distance(torch.zeros(1, 2, 3), torch.zeros(1, 3, 3), torch.eye(3)[None]), "frac_b"),
+    (lambda: crystal.min_image_sq_distance(torch.zeros(1, 2, 3), torch.zeros(1, 2, 3),
+                                           torch.eye(3)[None].repeat(2, 1, 1)), "lattice"),
+    (lambda: crystal.periodic_loss(torch.eye(3)[None].repeat(2, 1, 1), torch.zeros(1, 2, 3), torch.eye(3)[None],
+                                   torch.zeros(1, 2, 3)), "pred_lattice"),
+    (lambda: crystal.min_interatomic_distance(torch.eye(3)[None], torch.zeros(2, 3)), "frac"),
+    (lambda: crystal.min_interatomic_distance(torch.eye(3)[None].repeat(2, 1, 1), torch.zeros(1, 2, 3)), "lattice"),
+    (lambda: crystal.features(torch.zeros(1, 3), torch.zeros(1, 2, 3)), "lattice"),
+    (lambda: crystal.features(torch.eye(3)[None], torch.zeros(2, 2, 3)), "frac"),
+    (lambda: crystal.CrystalVAE(latent_dim=4).decode_raw(torch.zeros(2, 5)), "z"),
+])
+def test_shape_errors_name_the_argument(call, name):
+    """Each shape error starts with the argument's own name, spelled as in the signature."""
+    with pytest.raises(ValueError, match=rf"^{name} must have shape "):
+        call()
+
+
+def test_lattice_from_raw_by_hand_with_another_min_length_in_float64():
+    """u = (-2, 0.5, 3), min_length 0.5: the diagonal is log(1 + e^u) + 0.5; the off-diagonal entries are copied
+    (lab 09's visible case); a float64 input stays float64 to the last digit."""
+    raw = torch.tensor([[-2.0, 0.5, 3.0, 0.25, -1.5, 7.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]], dtype=torch.float64)
+    lat = crystal.lattice_from_raw(raw, min_length=0.5)
+    d = np.log1p(np.exp([-2.0, 0.5, 3.0])) + 0.5
+    expected = np.array([[[d[0], 0, 0], [0.25, d[1], 0], [-1.5, 7.0, d[2]]],
+                         [[np.log(2) + 0.5, 0, 0], [0, np.log(2) + 0.5, 0], [0, 0, np.log(2) + 0.5]]])
+    assert lat.dtype == torch.float64, f"lattice_from_raw: expected float64 out of float64 in, got {lat.dtype}"
+    np.testing.assert_allclose(lat.numpy(), expected, rtol=1e-14, atol=0, err_msg="lattice_from_raw(u, 0.5)")
+
+
+def test_lower_triangular_gives_back_a_hand_made_cell_after_a_rotation():
+    """Two lower-triangular cells with positive diagonals (one of volume 0.125 < 1), rotated by a proper rotation:
+    lower_triangular must undo the rotation exactly. A flat cell (volume 0) is refused like a left-handed one."""
+    cells = np.array([[[2.0, 0, 0], [1.0, 3.0, 0], [0.5, 1.0, 4.0]], 0.5 * np.eye(3)])
+    c, s = np.cos(0.7), np.sin(0.7)
+    rot = np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]]) @ np.array([[1, 0, 0], [0, c, s], [0, -s, c]])
+    got = crystal.lower_triangular(torch.tensor(cells @ rot)).numpy()
+    np.testing.assert_allclose(got, cells, atol=1e-12, err_msg="lower_triangular(cells @ rotation) != cells")
+    flat = torch.tensor([[[1.0, 0, 0], [0, 1.0, 0], [1.0, 1.0, 0]]], dtype=torch.float64)
+    with pytest.raises(ValueError, match="determinant"):
+        crystal.lower_triangular(flat)
+
+
+def test_lattice_parameters_of_a_batch_match_numpy_and_survive_rounding_for_parallel_vectors():
+    cells = np.array([[[3.0, 0, 0], [1.0, 2.0, 0], [0.5, -1.0, 2.5]], [[1.0, 1.0, 0], [0, 2.0, 0], [0.3, 0.2, 1.0]]])
+
+    def angle(u, v):
+        return np.degrees(np.arccos(u @ v / np.linalg.norm(u) / np.linalg.norm(v)))
+
+    expected = [[*np.linalg.norm(c, axis=1), angle(c[1], c[2]), angle(c[0], c[2]), angle(c[0], c[1])] for c in cells]
+    got = crystal.lattice_parameters(torch.tensor(cells)).numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-12, err_msg="lattice_parameters of two cells in one batch")
+    # a = (0.1, 0.1, 0.3): in float64 a.a / (|a| |a|) = 1 + 2e-16, so arccos needs the clamp to [-1, 1]
+    a = np.array([0.1, 0.1, 0.3])
+    assert a @ a / (np.linalg.norm(a) * np.linalg.norm(a)) > 1, "the test vector no longer rounds above 1"
+    degenerate = torch.tensor(np.array([[a, -a, a]]))
+    got = crystal.lattice_parameters(degenerate)[0].numpy()
+    np.testing.assert_allclose(got, [np.sqrt(0.11)] * 3 + [180, 0, 180], atol=1e-6,
+                               err_msg="lattice_parameters of parallel vectors: (alpha, beta, gamma) = (180, 0, 180)")
+
+
+def test_min_interatomic_distance_default_reach_and_reach_2_on_a_sheared_cell():
+    """b = 1.9 a + 0.3 y: the 27 shifts (the default reach) find b - a = (0.9, 0.3); reach 2 finds b - 2a =
+    (-0.1, 0.3), whose shift (-2, 1, 0) mixes signs; both against a NumPy brute force over the same shifts."""
+    lattice = np.array([[1.0, 0, 0], [1.9, 0.3, 0], [0, 0, 5.0]])
+    frac = torch.tensor([[[0.3, 0.6, 0.9]]], dtype=torch.float64)
+
+    def brute(reach):
+        return min(np.linalg.norm(np.array(s, dtype=float) @ lattice)
+                   for s in itertools.product(range(-reach, reach + 1), repeat=3) if any(s))
+
+    default = crystal.min_interatomic_distance(torch.tensor(lattice)[None], frac).item()
+    assert default == pytest.approx(brute(1), abs=1e-12) and default == pytest.approx(np.hypot(0.9, 0.3), abs=1e-12), \
+        f"min_interatomic_distance default reach: expected |b - a| = 0.9487, got {default}"
+    two = crystal.min_interatomic_distance(torch.tensor(lattice)[None], frac, reach=2).item()
+    assert two == pytest.approx(brute(2), abs=1e-12) and two == pytest.approx(np.hypot(0.1, 0.3), abs=1e-12), \
+        f"min_interatomic_distance(reach=2): expected |b - 2a| = 0.3162, got {two}"
+
+
+@pytest.mark.parametrize("reach", [1, 2])
+def test_distances_stay_on_the_device_of_their_inputs(reach):
+    """Every tensor made inside follows the inputs' device (on 'meta', a mix with the CPU raises)."""
+    lat = torch.eye(3, device="meta")[None].expand(2, 3, 3)
+    frac = torch.zeros(2, 4, 3, device="meta")
+    out = crystal.min_interatomic_distance(lat, frac, reach=reach)
+    assert out.device.type == "meta" and out.shape == (2,), f"min_interatomic_distance: got {out.device}, {out.shape}"
+    out = crystal.min_image_sq_distance(frac, frac, lat)
+    assert out.device.type == "meta" and out.shape == (2, 4), f"min_image_sq_distance: got {out.device}, {out.shape}"
+    out = crystal.lattice_from_raw(torch.zeros(2, 6, device="meta"))
+    assert out.device.type == "meta" and out.shape == (2, 3, 3), f"lattice_from_raw: got {out.device}, {out.shape}"
+
+
+def test_features_by_hand():
+    """(L00, L11, L22, L10, L20, L21), then sin(2 pi f) and cos(2 pi f) with the atoms' coordinates in order."""
+    lat = torch.tensor([[[1.0, 0, 0], [2.0, 3.0, 0], [4.0, 5.0, 6.0]]], dtype=torch.float64)
+    frac = torch.tensor([[[0.25, 0.5, 0.125], [0.0, 0.75, 1.0 / 12]]], dtype=torch.float64)
+    r = np.sqrt(0.5)
+    expected = [1, 3, 6, 2, 4, 5, 1, 0, r, 0, -1, 0.5, 0, -1, r, 1, 0, np.sqrt(0.75)]
+    np.testing.assert_allclose(crystal.features(lat, frac)[0].numpy(), expected, atol=1e-15,
+                               err_msg="features: 6 lattice entries, sin(2 pi f), cos(2 pi f)")
+
+
+def test_crystal_vae_default_layers():
+    """CrystalVAE(): encoder 30 -> 128 -> 128 with a ReLU after each layer, heads 128 -> 8,
+    decoder 8 -> 128 -> 128 -> 18."""
+    model = crystal.CrystalVAE()
+    shapes = lambda seq: [tuple(m.weight.shape) if isinstance(m, torch.nn.Linear) else type(m).__name__ for m in seq]
+    assert shapes(model.encoder) == [(128, 30), "ReLU", (128, 128), "ReLU"], shapes(model.encoder)
+    assert tuple(model.mu.weight.shape) == tuple(model.logvar.weight.shape) == (8, 128)
+    assert shapes(model.decoder) == [(128, 8), "ReLU", (128, 128), "ReLU", (18, 128)], shapes(model.decoder)
+
+
+def test_crystal_loss_follows_the_model_equations_written_in_numpy():
+    """crystal_loss with the default beta = 1 on a small float64 model: encoder (ReLU after each layer), heads,
+    z = mu + exp(logvar / 2) eps (eps replayed from the same seed), decoder, softplus diagonal + 1, f mod 1,
+    coordinate loss by brute force over 125 images in the true cell, lattice loss, KL averaged over the batch."""
+    torch.manual_seed(3)
+    model = crystal.CrystalVAE(n_atoms=2, latent_dim=3, hidden=5).double()
+    with torch.no_grad():
+        model.logvar.bias.add_(-1.0)
+    rng = np.random.default_rng(7)
+    lat = np.array([np.tril(rng.uniform(-1, 1, (3, 3))) + np.diag(rng.uniform(3, 5, 3)) for _ in range(3)])
+    frac = rng.uniform(0, 1, (3, 2, 3))
+    torch.manual_seed(11)
+    loss, rec, kl = crystal.crystal_loss(model, (torch.tensor(lat), torch.tensor(frac)))
+    torch.manual_seed(11)
+    eps = torch.randn(3, 3, dtype=torch.float64).numpy()
+
+    w = {k: v.detach().numpy() for k, v in model.state_dict().items()}
+    relu = lambda x: np.maximum(x, 0)
+    ang = 2 * np.pi * frac.reshape(3, -1)
+    x = np.concatenate([lat[:, [0, 1, 2, 1, 2, 2], [0, 1, 2, 0, 0, 1]], np.sin(ang), np.cos(ang)], 1)
+    h = relu(relu(x @ w["encoder.0.weight"].T + w["encoder.0.bias"]) @ w["encoder.2.weight"].T + w["encoder.2.bias"])
+    mu, logvar = h @ w["mu.weight"].T + w["mu.bias"], h @ w["logvar.weight"].T + w["logvar.bias"]
+    z = mu + np.exp(logvar / 2) * eps
+    out = relu(relu(z @ w["decoder.0.weight"].T + w["decoder.0.bias"]) @ w["decoder.2.weight"].T
+               + w["decoder.2.bias"]) @ w["decoder.4.weight"].T + w["decoder.4.bias"]
+    pred_lat = np.zeros((3, 3, 3))
+    pred_lat[:, [0, 1, 2], [0, 1, 2]] = np.log1p(np.exp(out[:, :3])) + 1.0
+    pred_lat[:, [1, 2, 2], [0, 0, 1]] = out[:, 3:6]
+    pred_frac = np.mod(out[:, 6:].reshape(3, 2, 3), 1.0)
+    coords = np.mean([brute_min_image_sq(pred_frac[i], frac[i], lat[i]).sum() for i in range(3)])
+    lattice_loss = ((pred_lat - lat) ** 2).sum((1, 2)).mean()
+    kl_mean = (0.5 * (mu ** 2 + np.exp(logvar) - 1 - logvar).sum(1)).mean()
+    for name, got, want in (("kl", kl, kl_mean), ("reconstruction", rec, coords + lattice_loss),
+                            ("loss", loss, coords + lattice_loss + kl_mean)):
+        assert got.item() == pytest.approx(want, rel=1e-10), f"crystal_loss {name}: expected {want}, got {got.item()}"
+
+
+def _synthetic_crystals_in_numpy(n, seed, noise=0.01):
+    """The recipe of synthetic_crystals' docstring with one NumPy generator, drawn in the documented order;
+    cells written out (orthogonal: diag(a, b, c); monoclinic: c = (c cos beta, 0, c sin beta)), rotated to the
+    lower-triangular form by NumPy's Cholesky factor of the metric L L^T."""
+    rng = np.random.default_rng(seed)
+    family = rng.integers(0, 4, n)
+    bases = {0: [[0, 0, 0], [0, 0.5, 0.5], [0.5, 0, 0.5], [0.5, 0.5, 0]],
+             1: [[0, 0, 0], [0.5, 0.5, 0.25], [0, 0, 0.5], [0.5, 0.5, 0.75]],
+             2: [[0, 0, 0], [0, 0.5, 0], [0, 0, 0.5], [0, 0.5, 0.5]],
+             3: [[0, 0, 0], [0.5, 0.5, 0], [0, 0.5, 0.5], [0.5, 0, 0.5]]}
+    lattices, fracs = [], []
+    for fam in family:
+        if fam == 0:
+            cell = np.diag([rng.uniform(3.4, 4.2)] * 3)
+        elif fam == 1:
+            a = rng.uniform(2.8, 3.4)
+            cell = np.diag([a, a, 2 * a])
+        elif fam == 2:
+            cell = np.diag([rng.uniform(2.4, 3.0), rng.uniform(4.6, 6.0), rng.uniform(4.6, 6.0)])
+        else:
+            a, b, c = rng.uniform(3.6, 4.6, 3)
+            beta = np.radians(rng.uniform(100, 115))
+            cell = np.array([[a, 0, 0], [0, b, 0], [c * np.cos(beta), 0, c * np.sin(beta)]])
+        lat = cell @ (np.eye(3) + rng.uniform(-0.02, 0.02, (3, 3)))
+        lattices.append(np.linalg.cholesky(lat @ lat.T))
+        fracs.append(np.mod(np.array(bases[fam]) + noise * rng.normal(size=(4, 3)), 1.0))
+    return np.array(lattices), np.array(fracs), family
+
+
+def test_synthetic_crystals_follow_the_documented_recipe_draw_by_draw():
+    for kwargs in ({"n": 60}, {"n": 40, "seed": 9, "noise": 0.05}):
+        got = crystal.synthetic_crystals(**kwargs)
+        lat, frac, family = _synthetic_crystals_in_numpy(kwargs["n"], kwargs.get("seed", 0), kwargs.get("noise", 0.01))
+        assert got["family"].tolist() == family.tolist(), f"synthetic_crystals({kwargs}) families"
+        assert set(family.tolist()) == {0, 1, 2, 3}
+        np.testing.assert_allclose(got["lattice"].numpy(), lat, rtol=1e-6, atol=1e-6,
+                                   err_msg=f"synthetic_crystals({kwargs}) lattices")
+        np.testing.assert_allclose(got["frac"].numpy(), frac, atol=1e-6, err_msg=f"synthetic_crystals({kwargs}) frac")
+    assert len(crystal.synthetic_crystals(1)["frac"]) == 1
+    with pytest.raises(ValueError, match="n must be positive"):
+        crystal.synthetic_crystals(0)
