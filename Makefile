@@ -37,7 +37,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 AUTOGRADE_ARGS ?=
 
 .PHONY: help setup lab test test-fast test-gpu check colab lint release autograde integrity feedback grades \
-	manual-export manual-import mistakes bench mutation clean
+	manual-export manual-import mistakes bench mutation book test-book clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -116,6 +116,26 @@ bench: setup ## measure run times and course results; writes bench/results.json
 
 mutation: setup ## mutation score of each course_utils module on its fast tests, and the surviving mutants (MODULES=vae,crystal)
 	$(BIN)/python mutation/run.py $(if $(MODULES),--modules "$(MODULES)",)
+
+# The course as a website (scripts/book.py, book/conf.py): Sphinx + MyST-NB + the book theme from PyPI (the
+# `book` extra), MathJax from the npm registry (served by the site itself, no CDN), Debian's Chromium for the
+# browser checks (book/test_site.py; Playwright drives it and never downloads a browser).
+MATHJAX_VERSION ?= 3.2.2
+BOOK_STAMP := $(VENV)/.installed-book
+
+$(BOOK_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[dev,grading,lab,book]"
+	@command -v npm >/dev/null || { echo "make book needs npm (Node.js) to install MathJax from the npm registry:" \
+		"apt-get install nodejs npm (Debian), or your system's Node.js package"; exit 2; }
+	npm install --silent --no-audit --no-fund --no-save --no-package-lock --prefix $(VENV)/book-vendor mathjax@$(MATHJAX_VERSION)
+	@touch $@
+
+book: $(BOOK_STAMP) ## build the course website into build/book/html (lectures run, labs as released); offline, strict
+	$(BIN)/python scripts/book.py
+
+test-book: book ## open every page of the built book in headless Chromium: no errors, images, math, links; screenshots
+	@bash scripts/install_chromium.sh
+	$(BIN)/python -m pytest -n 0 book/test_site.py $(PYTEST_ARGS)
 
 clean: ## remove caches (keeps .venv)
 	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +

@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -304,6 +305,33 @@ def bench_mutation() -> dict[str, float]:
     return results
 
 
+def bench_book() -> dict[str, float]:
+    """The course website (issue #21): build time cold (no executed-notebook cache, no Sphinx state) and cached
+    (the Sphinx state removed, so every page is read again, but the lectures come from build/book/cache), its
+    pages, figures, broken links and size (scripts/book.py's report), and the browser check's result."""
+    book = ROOT / "build" / "book"
+    shutil.rmtree(book, ignore_errors=True)
+    make = ["make", "--no-print-directory", "book"]
+    subprocess.run([*make[:2], "setup"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    started = time.perf_counter()
+    subprocess.run(make, cwd=ROOT, check=True)
+    cold = time.perf_counter() - started
+    shutil.rmtree(book / "html")
+    started = time.perf_counter()
+    subprocess.run(make, cwd=ROOT, check=True)
+    cached = time.perf_counter() - started
+    report = json.loads((book / "report.json").read_text())
+    check = subprocess.run(["make", "--no-print-directory", "test-book"], cwd=ROOT, capture_output=True, text=True)
+    tail = check.stdout.strip().splitlines()[-1] if check.stdout.strip() else ""
+    passed = re.search(r"(\d+) passed", tail)
+    failed = re.search(r"(\d+) failed", tail)
+    return {"book.build_seconds_cold": round(cold, 1), "book.build_seconds_cached": round(cached, 1),
+            "book.pages": report["pages"], "book.figures": report["figures"],
+            "book.broken_links": report["broken_links"], "book.size_mb": report["size_mb"],
+            "book.browser_checks_passed": int(passed.group(1)) if passed else 0,
+            "book.browser_checks_failed": int(failed.group(1)) if failed else (0 if check.returncode == 0 else -1)}
+
+
 BENCHES: dict[str, Callable[[], dict[str, float]]] = {
     "tests.fast": bench_test_fast,
     "tests.mutation": bench_mutation,
@@ -320,6 +348,7 @@ BENCHES: dict[str, Callable[[], dict[str, float]]] = {
     "notebooks": bench_notebooks,
     "autograde": bench_grading,
     "mistakes": bench_mistakes,
+    "book": bench_book,
 }
 
 

@@ -39,8 +39,23 @@ def test_workflow_has_a_cpu_job_running_make_test_and_a_gpu_job_running_make_tes
 
 
 def test_ci_run_and_readme_use_the_same_test_command():
-    assert (gs.ROOT / ".ci" / "run").read_text().strip().endswith("make test")
+    commands = [line.strip() for line in (gs.ROOT / ".ci" / "run").read_text().splitlines()
+                if line.strip() and not line.lstrip().startswith("#")]
+    assert commands[-2:] == ["make test", "make test-book"], (
+        f".ci/run must end with the README's test command, then the book's browser check; it runs {commands}")
     assert "make test" in (gs.ROOT / "README.md").read_text()
+
+
+def test_workflow_builds_checks_and_publishes_the_book():
+    jobs = load_workflow()["jobs"]
+    book, pages = jobs["book"], jobs["pages"]
+    runs = steps_run(book)
+    assert runs[0] == "make book" and runs[-1].endswith("make test-book"), runs
+    assert any(s.get("uses", "").startswith("actions/upload-pages-artifact") and s["with"]["path"] == "build/book/html"
+               for s in book["steps"]), "the built site (build/book/html) is what Pages publishes"
+    assert pages["needs"] == "book" and "refs/heads/main" in pages["if"]
+    assert pages["permissions"] == {"pages": "write", "id-token": "write"}
+    assert pages["steps"][0]["uses"].startswith("actions/deploy-pages@")
 
 
 def test_nbval_sanitiser_masks_device_names():
