@@ -344,6 +344,16 @@ def all_broken_links(html: Path = HTML) -> dict[str, list[str]]:
     return found
 
 
+def remove_stale_pages(src: Path = SRC, html: Path = HTML) -> list[str]:
+    """Sphinx's incremental build keeps the HTML of a page whose source was removed: delete it, so the site
+    never publishes a lab or lecture that no longer exists."""
+    stale = [page for page in site_pages(html) if page not in {"genindex.html", "search.html"}
+             and not any((src / (page[:-len(".html")] + ext)).is_file() for ext in (".md", ".ipynb"))]
+    for page in stale:
+        (html / page).unlink()
+    return stale
+
+
 def build() -> int:
     started = time.perf_counter()
     cached_before = len(list(CACHE.glob("executed/*"))) if CACHE.exists() else 0
@@ -361,6 +371,9 @@ def build() -> int:
         print(f"book: FAILED after {seconds} s: Sphinx's messages above name each file and line "
               "(a failing lecture cell shows its traceback; a warning counts as an error).", file=sys.stderr)
         return done.returncode
+    stale = remove_stale_pages()
+    if stale:
+        print(f"book: removed {len(stale)} page(s) of an earlier build whose source is gone: {', '.join(stale)}")
     numbers = count_html()
     broken = all_broken_links()
     numbers["broken_links"] = sum(len(v) for v in broken.values())

@@ -146,3 +146,16 @@ def test_broken_links_finds_missing_files_and_anchors_and_ignores_other_sites(tm
     assert bad == ["missing.html (no file missing.html)", "sub/ (no file sub/index.html)",
                    "sub/b.html#nope (no anchor #nope in sub/b.html)"]
     assert book.broken_links("sub/b.html", ["../index.html#top", "#kl"], tmp_path) == []
+
+
+def test_pages_whose_source_is_gone_are_removed_from_the_site(tmp_path):
+    src, html = tmp_path / "src", tmp_path / "html"
+    for f in ("index.md", "labs/a/a.ipynb"):
+        (src / f).parent.mkdir(parents=True, exist_ok=True)
+        (src / f).write_text("x")
+    for f in ("index.html", "search.html", "genindex.html", "labs/a/a.html", "labs/gone/gone.html", "old.html"):
+        (html / f).parent.mkdir(parents=True, exist_ok=True)
+        (html / f).write_text("x")
+    assert sorted(book.remove_stale_pages(src, html)) == ["labs/gone/gone.html", "old.html"]
+    assert sorted(p.relative_to(html).as_posix() for p in html.rglob("*.html")) == \
+        ["genindex.html", "index.html", "labs/a/a.html", "search.html"]
