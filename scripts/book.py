@@ -211,8 +211,11 @@ def readme_pages(linker: Linker) -> dict[str, str]:
         body = "".join(sections[t] for t in titles)
         if len(titles) == 1:
             text = raise_headings(body)
-        else:
-            text = f"# {title}\n\n" + body  # sections stay level 2 under the page title
+        else:  # sections stay level 2 under the page title; a first section named like the page loses its heading
+            first = sections[titles[0]]
+            if titles[0] == title:
+                body = first.split("\n", 1)[1] + "".join(sections[t] for t in titles[1:])
+            text = f"# {title}\n\n" + body
         pages[f"{name}.md"] = linker.rewrite(text, "README.md", f"{name}.md")
     return pages
 

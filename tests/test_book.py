@@ -84,6 +84,9 @@ def test_every_readme_section_is_placed_on_a_page_and_a_new_one_is_reported(monk
     assert set(pages) == {f"{name}.md" for name in book.README_PAGES}
     for name, text in pages.items():
         assert text.startswith("# "), f"{name} starts with its title"
+        title = text.splitlines()[0][2:]
+        assert f"## {title}\n" not in text, f"{name}: the title {title!r} is not repeated as a section heading"
+    assert "\n## The course as a book\n" in pages["instructors.md"]
     monkeypatch.setitem(book.README_PAGES, "instructors", ("For instructors", ["For instructors", "Layout"]))
     with pytest.raises(book.BookError, match=r"sections the book does not place: \['The course as a book'\]"):
         book.readme_pages(linker)
