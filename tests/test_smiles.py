@@ -107,3 +107,66 @@ def test_kekule_vocabulary_rewrites_what_it_encodes():
     assert wide.decode(wide.encode(own)) == own
     with pytest.raises(ValueError, match="kind must be one of"):
         smiles.Vocabulary(["C"], kind="deepsmiles")
+
+
+# ------------------------------------------------------------------ issue #23: pins written for mutation testing
+def test_aromatic_tokens_by_hand():
+    aromatic = ["b", "c", "n", "o", "p", "s", "[nH]", "[se]", "[c-]", "[n+]"]
+    not_aromatic = ["B", "C", "N", "O", "P", "S", "Cl", "Br", "[NH4+]", "[C@@H]", "[Se]", "[2H]", "1", "(", "=", "%10"]
+    wrong = [t for t in aromatic if not smiles.is_aromatic_token(t)]
+    wrong += [t for t in not_aromatic if smiles.is_aromatic_token(t)]
+    assert not wrong, f"is_aromatic_token is wrong for {wrong}"
+
+
+def test_kekule_smiles_are_rdkits_canonical_form_of_the_kekule_structure():
+    """to_kekule's output, read WITHOUT aromaticity perception (the Kekulé graph itself), is written back unchanged by
+    RDKit's canonical writer. Keeping RDKit's aromatic flags during kekulization orders the atoms as in the
+    aromatic molecule instead (this indole amide and 2,6-disubstituted pyridine are cases where the two differ)."""
+    def canonical_kekule_graph(k):
+        mol = Chem.MolFromSmiles(k, sanitize=False)
+        Chem.SanitizeMol(mol, Chem.SanitizeFlags.SANITIZE_ALL ^ Chem.SanitizeFlags.SANITIZE_SETAROMATICITY)
+        return Chem.MolToSmiles(mol)
+
+    for s in ["CC(=O)Nc1ccc(CCNC(=O)c2c[nH]c3cccc(F)c23)cc1", "CCCN(C)C(=O)c1cccc(C(=O)N(C)CCC)n1",
+              *data.load_molecules("test", n=100).smiles]:
+        k = smiles.to_kekule(s)
+        assert canonical_kekule_graph(k) == k, f"to_kekule({s!r}) = {k!r} is not canonical for its Kekulé graph"
+    assert smiles.to_kekule("CCCN(C)C(=O)c1cccc(C(=O)N(C)CCC)n1") == "CCCN(C)C(=O)C1=CC=CC(C(=O)N(C)CCC)=N1"
+
+
+def test_to_selfies_refuses_what_breaks_the_selfies_valence_rules():
+    """Five bonds on a carbon: the SELFIES encoder's strict mode refuses it (it would not decode back to the same
+    molecule), and to_selfies says which SMILES."""
+    with pytest.raises(ValueError, match=r"cannot convert SMILES 'FC\(F\)\(F\)\(F\)F' to SELFIES"):
+        smiles.to_selfies("FC(F)(F)(F)F")
+
+
+def test_vocabulary_equality_default_kind_and_json_keep_the_kind():
+    v = smiles.Vocabulary(["C", "O"])
+    assert v.kind == "smiles" and v.itos == ["<pad>", "<bos>", "<eos>", "<mask>", "C", "O"]
+    assert (v == "C") is False and (v == ["C", "O"]) is False, "a Vocabulary equals only a Vocabulary"
+    assert v != smiles.Vocabulary(["C", "O"], kind="kekule") and v != smiles.Vocabulary(["O", "C"])
+    sel = smiles.Vocabulary.build(["[C][=O]", "[C][C]"], kind="selfies")
+    assert sel.kind == "selfies", f"Vocabulary.build(kind='selfies'): got kind {sel.kind!r}"
+    back = smiles.Vocabulary.from_json(sel.to_json())
+    assert back.kind == "selfies" and back == sel, f"from_json(to_json()) lost the kind: {back.kind!r}"
+    with pytest.raises(ValueError, match="unique"):
+        smiles.Vocabulary(["C", "O", "C"])
+    assert smiles.Vocabulary(["<pad>", "C", "<eos>"]).itos == ["<pad>", "<bos>", "<eos>", "<mask>", "C"]
+
+
+def test_vocabulary_build_orders_by_count_then_alphabetically():
+    """Tokens of CCO, CN, OO: C x3, O x3, N x1 -> C, O (a tie, alphabetical), then N."""
+    vocab = smiles.Vocabulary.build(["CCO", "CN", "OO"])
+    assert vocab.itos[4:] == ["C", "O", "N"], f"Vocabulary.build order: expected C, O, N, got {vocab.itos[4:]}"
+    vocab = smiles.Vocabulary.build(["N", "NO", "OC", "N"])
+    assert vocab.itos[4:] == ["N", "O", "C"], f"Vocabulary.build order: expected N, O, C, got {vocab.itos[4:]}"
+
+
+def test_encode_batch_names_the_first_molecule_that_is_too_long():
+    """max_len 4: 'CC' needs exactly 4 positions (fits), 'CCCC' needs 6 (the one named)."""
+    vocab = smiles.Vocabulary.build(["CCCC"])
+    with pytest.raises(ValueError, match=r"^'CCCC' needs 6 positions with <bos>/<eos>, more than max_len=4$"):
+        vocab.encode_batch(["CC", "CCCC"], max_len=4)
+    ids = vocab.encode_batch(["CC", "C"], max_len=4)
+    assert ids.tolist() == [[1, 4, 4, 2], [1, 4, 2, 0]] and ids.dtype == torch.long
