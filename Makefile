@@ -37,7 +37,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 AUTOGRADE_ARGS ?=
 
 .PHONY: help setup lab test test-fast test-gpu check colab lint release autograde integrity feedback grades \
-	manual-export manual-import mistakes bench mutation book test-book clean
+	manual-export manual-import mistakes bench mutation book test-book hub-setup test-hub clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -136,6 +136,25 @@ book: $(BOOK_STAMP) ## build the course website into build/book/html (lectures r
 test-book: book ## open every page of the built book in headless Chromium: no errors, images, math, links; screenshots
 	@bash scripts/install_chromium.sh
 	$(BIN)/python -m pytest -n 0 book/test_site.py $(PYTEST_ARGS)
+
+# A class on JupyterHub (hub/, hub/README.md): JupyterHub from PyPI (the `hub` extra) and its proxy,
+# configurable-http-proxy, from the npm registry into .venv/hub-vendor (Node.js from the system).
+# hub/test_hub.py starts a real hub with hub/jupyterhub_config.py; it needs root (it makes Unix users).
+CHP_VERSION ?= 5.3.0
+HUB_STAMP := $(VENV)/.installed-hub
+
+$(HUB_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[dev,grading,lab,hub]"
+	@command -v npm >/dev/null || { echo "make hub-setup needs npm (Node.js >= 20) to install configurable-http-proxy" \
+		"from the npm registry: apt-get install nodejs npm (Debian), or your system's Node.js package"; exit 2; }
+	npm install --silent --no-audit --no-fund --no-save --no-package-lock --prefix $(VENV)/hub-vendor \
+		configurable-http-proxy@$(CHP_VERSION)
+	@touch $@
+
+hub-setup: $(HUB_STAMP) ## install JupyterHub (pip) and configurable-http-proxy (npm, into .venv/hub-vendor)
+
+test-hub: hub-setup ## as root: a real JupyterHub on 127.0.0.1 with temporary Unix users: logins, roster, spawns, isolation
+	$(BIN)/python -m pytest -n 0 hub/test_hub.py $(PYTEST_ARGS)
 
 clean: ## remove caches (keeps .venv)
 	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +
