@@ -13,6 +13,11 @@ Everything here can be set from the environment (defaults in brackets):
     COURSE_HUB_STATE            the hub's state: sqlite db, cookie secret, pid files [hub/state/, not in git]
     COURSE_HUB_VENV             the Python environment every student's server runs from [.venv]
     COURSE_HUB_PROXY            the configurable-http-proxy binary [.venv/hub-vendor/node_modules/.bin/...]
+    COURSE_HUB_COURSE_ID        nbgrader's course id [vae-chem, as in nbgrader_config.py]
+    COURSE_HUB_EXCHANGE_DIR     the course's gate folder (root:<group>, 750), holding nbgrader's exchange
+                                in exchange/ (1777) [/srv/nbgrader/<course id>]
+    COURSE_HUB_UNIX_GROUP       the Unix group of the roster's people, the only ones who may enter the gate
+                                folder [the course id]; the hub creates it and sets its members at each start
     CONFIGPROXY_AUTH_TOKEN      the secret the hub and the proxy share (read by JupyterHub itself); unset:
                                 a fresh one each start, which is fine while the hub starts its own proxy
 
@@ -21,10 +26,13 @@ environment students cannot run) stops the hub before it starts, with a message 
 """
 
 import csv
+import grp
 import os
+import pwd
 import re
 import socket
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
@@ -182,3 +190,78 @@ c.Spawner.environment = {"PATH": f"{venv / 'bin'}:/usr/local/bin:/usr/bin:/bin"}
 # JupyterLab with torch and rdkit importable takes a while to start on a busy small server
 c.Spawner.start_timeout = 180
 c.Spawner.http_timeout = 120
+
+
+# -- nbgrader's exchange (hub/README.md, "nbgrader through the hub") ---------------------------------------
+# nbgrader's shared-folder exchange, with the permissions nbgrader documents and sets itself: the exchange
+# root world-writable with the sticky bit (1777); per course, outbound/ (755: everyone fetches), inbound/
+# (2733: anyone may drop a submission in, nobody but the instructor may list it) and feedback/ (711: a
+# student reaches only the page whose name, a hash of their own submission's secret, they know).
+# Around it, a gate folder that only the roster's people may enter (root:<group>, 750): a Unix user who
+# is not in the course cannot fetch or submit at all (nbgrader says "Unwritable directory").
+course_id = os.environ.get("COURSE_HUB_COURSE_ID", "vae-chem")
+if not re.match(r"^[A-Za-z0-9_.-]+$", course_id):
+    fail(f"COURSE_HUB_COURSE_ID={course_id!r}: letters, digits, '.', '_' and '-' only")
+unix_group = os.environ.get("COURSE_HUB_UNIX_GROUP", course_id)
+if not USERNAME.match(unix_group):
+    fail(f"COURSE_HUB_UNIX_GROUP={unix_group!r} is not a Unix group name (lower case, letters, digits, _ and -)")
+gate = Path(os.environ.get("COURSE_HUB_EXCHANGE_DIR", f"/srv/nbgrader/{course_id}")).absolute()
+exchange = gate / "exchange"
+
+
+def unix_user_exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
+def sync_course_group(group: str, members: list[str]) -> int:
+    """The Unix group whose members may enter the gate folder: exactly the roster's people with an account."""
+    try:
+        gid = grp.getgrnam(group).gr_gid
+    except KeyError:
+        made = subprocess.run(["groupadd", "--system", group], capture_output=True, text=True)
+        if made.returncode != 0:
+            fail(f"could not create the Unix group {group} (COURSE_HUB_UNIX_GROUP): {made.stderr.strip()}")
+        gid = grp.getgrnam(group).gr_gid
+    # gpasswd -M sets the whole member list: someone taken off the roster leaves the group too
+    done = subprocess.run(["gpasswd", "-M", ",".join(members), group], capture_output=True, text=True)
+    if done.returncode != 0:
+        fail(f"could not set the members of the Unix group {group}: {done.stderr.strip()}")
+    return gid
+
+
+if os.geteuid() == 0:  # only root can run a PAM hub that spawns servers as other users anyway
+    gid = sync_course_group(unix_group, sorted(n for n in roster["instructor"] | roster["student"]
+                                               if unix_user_exists(n)))
+    for folder in reversed(gate.parents):
+        if not folder.exists():
+            folder.mkdir(mode=0o755)
+    gate.mkdir(exist_ok=True)
+    os.chown(gate, 0, gid)
+    gate.chmod(0o750)
+    exchange.mkdir(exist_ok=True)
+    os.chown(exchange, 0, 0)
+    exchange.chmod(0o1777)
+
+# every server (and its terminal) reads hub/jupyter/common/nbgrader_config.py (exchange, course id) and
+# its role's folder: students do not get the Formgrader, the course list or the "create assignment" tools
+JUPYTER_DIRS = HUB_DIR / "jupyter"
+c.Spawner.environment.update({
+    "COURSE_NBGRADER_EXCHANGE": str(exchange),
+    "COURSE_NBGRADER_COURSE_ID": course_id,
+    "COURSE_NBGRADER_REPO": str(REPO),
+})
+
+
+def role_config(spawner) -> None:
+    """Point the user's server at their role's Jupyter configuration (JUPYTER_CONFIG_PATH)."""
+    role = "instructors" if spawner.user.name in roster["instructor"] else "students"
+    spawner.environment = {**spawner.environment, "COURSE_HUB_ROLE": role[:-1],
+                           "JUPYTER_CONFIG_PATH": os.pathsep.join([str(JUPYTER_DIRS / role),
+                                                                   str(JUPYTER_DIRS / "common")])}
+
+
+c.Spawner.pre_spawn_hook = role_config

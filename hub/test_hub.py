@@ -129,6 +129,15 @@ def student_venv(tmp_path_factory):
     for data in ("etc/jupyter", "share/jupyter"):  # server extensions (JupyterLab) and Lab's assets: sys.prefix
         (folder / "v" / data).parent.mkdir(parents=True, exist_ok=True)
         (folder / "v" / data).symlink_to(BIN.parent / data)
+    # the course's console scripts (nbgrader, jupyter, alembic, which nbgrader calls), run by this venv's python
+    for script in BIN.iterdir():
+        if script.is_file() and not script.is_symlink() and not (folder / "v" / "bin" / script.name).exists():
+            with open(script, "rb") as fh:
+                first = fh.readline()
+                if first.startswith(b"#!") and b"python" in first:
+                    target = folder / "v" / "bin" / script.name
+                    target.write_bytes(f"#!{folder / 'v' / 'bin' / 'python'}\n".encode() + fh.read())
+                    target.chmod(0o755)
     yield folder / "v"
     shutil.rmtree(folder, ignore_errors=True)
 
@@ -154,12 +163,19 @@ def unix_users():
     """One instructor, two students and an outsider (a Unix user not in the roster), with random
     passwords; all removed afterwards (home folders too), whatever happened."""
     tag = secrets.token_hex(3)
-    names = {"instructor": f"hubt{tag}i", "student1": f"hubt{tag}s1", "student2": f"hubt{tag}s2",
-             "outsider": f"hubt{tag}x"}
+    yield from temporary_users({"instructor": f"hubt{tag}i", "student1": f"hubt{tag}s1",
+                                "student2": f"hubt{tag}s2", "outsider": f"hubt{tag}x"})
+
+
+def temporary_users(names: dict[str, str]):
+    """Make each Unix user of NAMES (role -> name) with a private (700) home and a random password; yield
+    (names, passwords); remove them all afterwards, their homes and processes too, whatever happened."""
     passwords = {}
     try:
         for name in names.values():
-            subprocess.run(["useradd", "-m", "-s", "/bin/bash", name], check=True, capture_output=True)
+            subprocess.run(["useradd", "-m", "-K", "HOME_MODE=0700", "-s", "/bin/bash", name], check=True,
+                           capture_output=True)
+            Path(pwd.getpwnam(name).pw_dir).chmod(0o700)
             passwords[name] = secrets.token_urlsafe(16)
             subprocess.run(["chpasswd"], input=f"{name}:{passwords[name]}\n", text=True, check=True,
                            capture_output=True)
@@ -189,9 +205,13 @@ class Hub:
                       "COURSE_HUB_API_PORT": free_port()}
         roster_file = workdir / "roster.csv"
         self.write_roster(roster)
+        # nbgrader's exchange and the course's Unix group: this test's own, removed by cleanup()
+        self.gate = Path(tempfile.mkdtemp(prefix="course-hub-exchange-"))
+        self.group = f"hubt{secrets.token_hex(3)}g"
         self.env = {**os.environ, **{k: str(v) for k, v in self.ports.items()},
                     "COURSE_HUB_ROSTER": str(roster_file), "COURSE_HUB_STATE": str(self.state),
-                    "COURSE_HUB_VENV": str(venv), **env}
+                    "COURSE_HUB_VENV": str(venv), "COURSE_HUB_EXCHANGE_DIR": str(self.gate),
+                    "COURSE_HUB_UNIX_GROUP": self.group, **env}
         self.env.pop("CONFIGPROXY_AUTH_TOKEN", None)
         self.url = f"http://127.0.0.1:{self.ports['COURSE_HUB_PORT']}"
         self.log = workdir / "jupyterhub.log"
@@ -228,6 +248,11 @@ class Hub:
     def proxy_pid(self) -> int | None:
         pid_file = self.state / "jupyterhub-proxy.pid"
         return int(pid_file.read_text()) if pid_file.exists() else None
+
+    def cleanup(self) -> None:
+        """Remove the exchange folder and the Unix group the hub made for this test."""
+        shutil.rmtree(self.gate, ignore_errors=True)
+        subprocess.run(["groupdel", self.group], capture_output=True)
 
     def stop(self) -> None:
         """SIGTERM, as systemd or Ctrl-C would: the hub stops every server and its proxy, then exits."""
@@ -393,6 +418,7 @@ def test_a_class_logs_in_and_each_gets_their_own_server(unix_users, student_venv
         pid = hub.proxy_pid()
         if pid and pid_alive(pid):  # only the proxy this hub started, by its pid file
             os.kill(pid, signal.SIGTERM)
+        hub.cleanup()
 
 
 def _start_expecting_failure(hub: Hub) -> str:
@@ -403,6 +429,7 @@ def _start_expecting_failure(hub: Hub) -> str:
         hub.stop()
         raise AssertionError("the hub started although it should have refused:\n" + hub.log_tail()) from None
     assert hub.proc.returncode != 0
+    hub.cleanup()
     return hub.log.read_text()
 
 
