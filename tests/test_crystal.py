@@ -381,3 +381,128 @@ def test_synthetic_crystals_follow_the_documented_recipe_draw_by_draw():
     assert len(crystal.synthetic_crystals(1)["frac"]) == 1
     with pytest.raises(ValueError, match="n must be positive"):
         crystal.synthetic_crystals(0)
+
+
+# ------------------------------------------------------------------ issue #20: LLL reduction before the 27-image search
+def gram_schmidt_rows(basis):
+    """(b*, mu) of the rows, written out: b*_i = b_i - sum_{j<i} mu_ij b*_j, mu_ij = b_i . b*_j / |b*_j|^2."""
+    ortho, mu = [], np.zeros((3, 3))
+    for i in range(3):
+        v = np.array(basis[i], dtype=float)
+        for j in range(i):
+            mu[i, j] = np.dot(basis[i], ortho[j]) / np.dot(ortho[j], ortho[j])
+            v = v - mu[i, j] * ortho[j]
+        ortho.append(v)
+    return np.array(ortho), mu
+
+
+def int_det(u):
+    """det of a 3 x 3 integer matrix in exact Python integers (cofactors along the first row)."""
+    (a, b, c), (d, e, f), (g, h, i) = [[int(x) for x in row] for row in u]
+    return a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g)
+
+
+def sheared_cells(n, seed):
+    """Decoder-like cells in float64: lattice_from_raw of 10 * N(0, 1) raw outputs (shears up to ~30 axis lengths)."""
+    g = torch.Generator().manual_seed(seed)
+    return crystal.lattice_from_raw(10 * torch.randn(n, 6, generator=g, dtype=torch.float64))
+
+
+def test_lll_reduce_by_hand_on_a_sheared_cell():
+    """b1 = a = (1, 0, 0), b2 = 3.9 a + 0.3 y, b3 = 5 z, worked by hand: b2 - 4 b1 = (-0.1, 0.3, 0) fails Lovasz
+    (0.09 < 0.74) and is swapped to the front; the old b1 is size-reduced against it, b1 - (-1) b2' = (0.9, 0.3, 0);
+    the rows of U are then (-4, 1, 0), (-3, 1, 0), (0, 0, 1) with det -1, so all three are negated (det +1)."""
+    lattice = torch.tensor([[[1.0, 0, 0], [3.9, 0.3, 0], [0, 0, 5.0]]], dtype=torch.float64)
+    reduced, u = crystal.lll_reduce(lattice)
+    assert u.dtype == torch.int64 and u.tolist() == [[[4, -1, 0], [3, -1, 0], [0, 0, -1]]], u.tolist()
+    np.testing.assert_allclose(reduced[0].numpy(), [[0.1, -0.3, 0], [-0.9, -0.3, 0], [0, 0, -5.0]], atol=1e-12,
+                               err_msg="lll_reduce: the reduced rows")
+    assert reduced.dtype == torch.float64
+
+
+def test_lll_reduce_keeps_a_basis_on_both_boundaries_of_the_conditions():
+    """b1 = (2, 0, 0), b2 = (1, 1, 1), b3 = (0, -1, 1), exact in binary: mu_21 = 2/4 = 1/2 (the size bound) and
+    |b*_2|^2 = |(0, 1, 1)|^2 = 2 = (3/4 - 1/4) * 4 (the Lovasz bound, with equality); b3 is orthogonal to both. The
+    conditions are <= and >=, so the basis is already reduced: U = identity."""
+    basis = torch.tensor([[[2.0, 0, 0], [1.0, 1.0, 1.0], [0, -1.0, 1.0]]], dtype=torch.float64)
+    reduced, u = crystal.lll_reduce(basis)
+    assert u.tolist() == [np.eye(3, dtype=int).tolist()], u.tolist()
+    assert torch.equal(reduced, basis)
+
+
+def test_lll_reduce_spans_the_same_lattice_and_meets_the_size_and_lovasz_conditions():
+    """On 300 heavily sheared cells and 50 training cells: U is an integer matrix with det U = +1 (so U^-1 is integer
+    too and U L spans the lattice of L, with its handedness), reduced = U L, and the reduced rows pass the LLL tests
+    |mu_ij| <= 1/2 and |b*_k|^2 >= (3/4 - mu_k,k-1^2) |b*_k-1|^2 from the Gram-Schmidt written above."""
+    cells = torch.cat([sheared_cells(300, seed=0), crystal.synthetic_crystals(50, seed=3)["lattice"].double()])
+    reduced, u = crystal.lll_reduce(cells)
+    assert u.dtype == torch.int64 and reduced.shape == u.shape == (350, 3, 3)
+    assert all(int_det(m) == 1 for m in u.numpy()), "lll_reduce: U must be unimodular with det +1"
+    np.testing.assert_allclose(reduced.numpy(), u.numpy() @ cells.numpy(), rtol=1e-12, atol=1e-9)
+    for k, basis in enumerate(reduced.numpy()):
+        ortho, mu = gram_schmidt_rows(basis)
+        assert np.abs(mu).max() <= 0.5 + 1e-9, (k, mu)
+        norms = (ortho ** 2).sum(1)
+        for i in (1, 2):
+            assert norms[i] >= (0.75 - mu[i, i - 1] ** 2) * norms[i - 1] * (1 - 1e-9), (k, i, norms, mu)
+    assert (np.abs(u.numpy()).max((1, 2)) > 1).mean() > 0.5, "most sheared cells need a real reduction"
+    out, u32 = crystal.lll_reduce(cells[:4].float())
+    assert out.dtype == torch.float32 and u32.tolist() == u[:4].tolist()
+
+
+@pytest.mark.parametrize("lattice, message", [
+    (torch.zeros(2, 3), "^lattice must have shape "),
+    (torch.tensor([[[1.0, 0, 0], [0, 1.0, 0], [1.0, 1.0, 0]]]), "non-singular finite lattices: lattice 0 has volume 0"),
+    (torch.stack([torch.eye(3), torch.diag(torch.tensor([2.0, 1.0, float("nan")]))]), "lattice 1 has volume nan"),
+    (torch.stack([torch.eye(3), torch.tensor([[1.0, 0, 0], [1.0, 0, 0], [0, 0, 1.0]])]), "lattice 1 has volume 0"),
+    (torch.tensor([[[0.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0]]]), "lattice 0 has volume 0"),  # a zero vector
+    # long vectors, nearly coplanar: volume 1e-9 is 1e-12 of the product of the lengths (10, 10, 10)
+    (torch.tensor([[[10.0, 0, 0], [0, 10.0, 0], [10.0, 0, 1e-11]]], dtype=torch.float64), "lattice 0 has volume 1e-09"),
+])
+def test_lll_reduce_refuses_flat_and_badly_shaped_lattices(lattice, message):
+    with pytest.raises(ValueError, match=message):
+        crystal.lll_reduce(lattice)
+
+
+def brute_min_distance_in_bounds(basis, frac, upper):
+    """Exact shortest interatomic distance of the crystal (basis rows, frac (N, 3)) given an upper bound: a lattice
+    vector v = c B with |v| <= upper has |c_i| <= upper |(B^-1)[:, i]|, so after wrapping the fractional difference
+    into [-0.5, 0.5] every shift that can matter satisfies |n_i| <= upper |(B^-1)[:, i]| + 0.5."""
+    reach = np.floor(upper * np.linalg.norm(np.linalg.inv(basis), axis=0) + 0.5 + 1e-9).astype(int)
+    shifts = np.array(list(itertools.product(*[range(-r, r + 1) for r in reach])), dtype=float)
+    best = np.inf
+    for p, q in itertools.product(range(len(frac)), repeat=2):
+        d = frac[p] - frac[q]
+        d = d - np.round(d)
+        sh = shifts if p != q else shifts[np.abs(shifts).sum(1) > 0]
+        if len(sh):  # no nonzero shift in reach: no self-image is within the bound
+            best = min(best, np.sqrt((((d + sh) @ basis) ** 2).sum(1)).min())
+    return best
+
+
+def test_after_lll_the_27_images_equal_a_brute_force_where_they_failed_before():
+    """On 200 heavily sheared decoder-like cells the 27-image search on the cell as decoded overestimates the
+    shortest interatomic distance for about half; on the LLL-reduced cell (reduce=True) it equals a brute force whose
+    reach is large enough by the bound in brute_min_distance_in_bounds, searched in the reduced basis, which spans
+    the same lattice (the test above). (In the cells as decoded the same search would need hundreds of cells of
+    reach: entries of U reach 242.)"""
+    cells = sheared_cells(200, seed=1)
+    frac = torch.rand(200, 3, 3, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    before = crystal.min_interatomic_distance(cells, frac).numpy()
+    after = crystal.min_interatomic_distance(cells, frac, reduce=True).numpy()
+    reduced, u = crystal.lll_reduce(cells)
+    frac_reduced = frac.numpy() @ np.linalg.inv(u.numpy())
+    exact = np.array([brute_min_distance_in_bounds(reduced[i].numpy(), frac_reduced[i], before[i]) for i in range(200)])
+    np.testing.assert_allclose(after, exact, rtol=1e-9, err_msg="27 images in the LLL-reduced cell vs brute force")
+    assert (before > exact + 1e-9).mean() > 0.2, "the cells as decoded should defeat the 27-image search often"
+
+
+def test_reduce_finds_the_short_vector_of_the_hand_sheared_cell_that_27_images_miss():
+    """The cell b = 3.9 a + 0.3 y of test_a_wider_reach_...: as given, 27 images return |a| = 1; after reduction they
+    return |b - 4a| = sqrt(0.1^2 + 0.3^2), the distance that needed reach 4 before; the default stays as it was."""
+    lattice = torch.tensor([[[1.0, 0, 0], [3.9, 0.3, 0], [0, 0, 5.0]]], dtype=torch.float64)
+    frac = torch.tensor([[[0.1, 0.2, 0.3], [0.6, 0.7, 0.8]]], dtype=torch.float64)
+    brute = crystal.min_interatomic_distance(lattice, frac, reach=6).item()
+    assert crystal.min_interatomic_distance(lattice, frac, reduce=True).item() == pytest.approx(brute, abs=1e-12)
+    assert brute == pytest.approx(np.hypot(0.1, 0.3), abs=1e-12)
+    assert crystal.min_interatomic_distance(lattice, frac).item() == pytest.approx(1.0, abs=1e-12)
