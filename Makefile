@@ -123,12 +123,18 @@ mutation: setup ## mutation score of each course_utils module on its fast tests,
 MATHJAX_VERSION ?= 3.2.2
 BOOK_STAMP := $(VENV)/.installed-book
 
-$(BOOK_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/python -m pip install --quiet -e ".[dev,grading,lab,book]"
-	@command -v npm >/dev/null || { echo "make book needs npm (Node.js) to install MathJax from the npm registry:" \
+# $(call extra_and_npm,EXTRA,FOLDER,PACKAGE@VERSION,WHAT): the pip extra EXTRA, then one npm package into
+# $(VENV)/FOLDER (no lock file, nothing saved in the repository), then the stamp; a clear stop without npm.
+define extra_and_npm
+	$(BIN)/python -m pip install --quiet -e ".[dev,grading,lab,$(1)]"
+	@command -v npm >/dev/null || { echo "$(4) needs npm (Node.js >= 20) to install $(3) from the npm registry:" \
 		"apt-get install nodejs npm (Debian), or your system's Node.js package"; exit 2; }
-	npm install --silent --no-audit --no-fund --no-save --no-package-lock --prefix $(VENV)/book-vendor mathjax@$(MATHJAX_VERSION)
+	npm install --silent --no-audit --no-fund --no-save --no-package-lock --prefix $(VENV)/$(2) $(3)
 	@touch $@
+endef
+
+$(BOOK_STAMP): $(STAMP) pyproject.toml
+	$(call extra_and_npm,book,book-vendor,mathjax@$(MATHJAX_VERSION),make book)
 
 book: $(BOOK_STAMP) ## build the course website into build/book/html (lectures run, labs as released); offline, strict
 	$(BIN)/python scripts/book.py
@@ -144,12 +150,7 @@ CHP_VERSION ?= 5.3.0
 HUB_STAMP := $(VENV)/.installed-hub
 
 $(HUB_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/python -m pip install --quiet -e ".[dev,grading,lab,hub]"
-	@command -v npm >/dev/null || { echo "make hub-setup needs npm (Node.js >= 20) to install configurable-http-proxy" \
-		"from the npm registry: apt-get install nodejs npm (Debian), or your system's Node.js package"; exit 2; }
-	npm install --silent --no-audit --no-fund --no-save --no-package-lock --prefix $(VENV)/hub-vendor \
-		configurable-http-proxy@$(CHP_VERSION)
-	@touch $@
+	$(call extra_and_npm,hub,hub-vendor,configurable-http-proxy@$(CHP_VERSION),make hub-setup)
 
 hub-setup: $(HUB_STAMP) ## install JupyterHub (pip) and configurable-http-proxy (npm, into .venv/hub-vendor)
 
