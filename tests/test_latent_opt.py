@@ -72,6 +72,31 @@ def test_gradient_ascent_reaches_the_optimum_of_a_concave_quadratic():
     np.testing.assert_allclose(edge.numpy(), (a / a.norm()).expand(4, 3).numpy(), atol=1e-3)
 
 
+def test_gradient_ascent_follows_the_projected_steps_written_out_in_numpy():
+    """Lab 05 grades the codes after a few steps, not only the optimum: head(z) = -||z - a||^2 has the gradient
+    2 (a - z), so each step is z <- P(z + 2 lr (a - z)) with P(z) = z min(1, r / ||z||), written here in NumPy.
+    The start is projected first; a start outside the ball and an optimum outside it make every projection count;
+    z0 is left as it was."""
+    a = np.array([3.0, 4.0, 0.0])
+
+    def head(z: torch.Tensor) -> torch.Tensor:
+        return -((z - torch.as_tensor(a, dtype=z.dtype)) ** 2).sum(1)
+
+    def project(z: np.ndarray) -> np.ndarray:
+        return z * np.minimum(1.0, 1.5 / np.linalg.norm(z, axis=1, keepdims=True))
+
+    z0 = torch.tensor([[0.5, -0.2, 0.1], [2.0, 2.0, -1.0], [0.0, 0.0, 1.4]])
+    before = z0.clone()
+    for steps in (0, 1, 3, 7):
+        z = project(z0.double().numpy())
+        for _ in range(steps):
+            z = project(z + 0.25 * 2 * (a - z))
+        got = latent_opt.gradient_ascent(head, z0, radius=1.5, steps=steps, lr=0.25)
+        np.testing.assert_allclose(got.numpy(), z, atol=1e-5, err_msg=f"{steps} steps")
+        assert not got.requires_grad
+    torch.testing.assert_close(z0, before)
+
+
 def test_gp_ei_picks_the_obviously_best_candidate_in_1d():
     """Observations of f(x) = -(x - 2)^2 around x = 2; of the candidates, 2.0 must win."""
     x = np.array([[-3.0], [-1.0], [0.0], [1.0], [1.5], [2.5], [3.0], [4.0]])
