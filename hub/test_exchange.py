@@ -15,7 +15,9 @@ user who is not in the roster) as temporary Unix users, homes 700 as hub/README.
 
 Asserted: the exchange's permissions; the Formgrader only on the instructor's server; the gradebook's
 scores (solution: every automatically graded point, blank: 0, partial: all but the ELBO test's 3 points);
-the latest of A's two submissions is the one collected and graded, and A's feedback is for it; A cannot
+the latest of A's two submissions is the one collected and graded, and A's feedback is for it; with the
+due date recorded in the gradebook (`nbgrader db assignment add LAB --duedate=...`) between B's submission
+and C's, C's submission is late and A's and B's are not; A cannot
 list the inbound or feedback folders, nor read B's files or the gradebook (Permission denied); the
 outsider can neither fetch nor submit (nbgrader: "Unwritable directory"). Users, processes, the exchange
 and the group are removed afterwards, whatever happens.
@@ -33,6 +35,7 @@ import sys
 import sysconfig
 import tempfile
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
@@ -239,6 +242,10 @@ def test_one_term_of_lab01_through_the_hub(term_users, student_venv):  # noqa: F
         write_notebook(grading_course.build_submission(LAB, release, "solution"), home(a) / LAB / f"{LAB}.ipynb", a)
         tabs[a].action("submit")  # ... then the solution: this one counts
         tabs[b].action("submit")  # B: the fetched release as it is
+        # the due date falls here: A's and B's submissions are on time, C's (next) is late
+        time.sleep(1.5)
+        due = datetime.now(timezone.utc)
+        time.sleep(1.5)
         write_notebook(grading_course.build_submission(LAB, release, "partial"), home(c) / LAB / f"{LAB}.ipynb", c)
         tabs[c].action("submit")
         mine = sorted(inbound.glob(f"{a}+{LAB}+*"))
@@ -267,7 +274,11 @@ def test_one_term_of_lab01_through_the_hub(term_users, student_venv):  # noqa: F
                 action, out.returncode, out.stdout[-800:], out.stderr[-800:])
         assert not list(inbound.glob(f"{outsider}+*")), "the outsider's submission reached the exchange"
 
-        # the instructor: collect (the latest of A's two), autograde as `make autograde`, feedback, release it
+        # the instructor records the due date in the gradebook, as nbgrader documents (`nbgrader db assignment
+        # add`); then collect (the latest of A's two), autograde as `make autograde`, feedback, release it
+        due_text = due.strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+        as_user(instructor, [*nbgrader, "db", "assignment", "add", LAB, f"--duedate={due_text}"], env[instructor],
+                course)
         as_user(instructor, [*nbgrader, "collect", LAB], env[instructor], course)
         assert (course / "submitted" / a / LAB / "timestamp.txt").read_text() == a_timestamps[-1], (
             "the collected submission of A is not the latest")
@@ -303,6 +314,10 @@ def test_one_term_of_lab01_through_the_hub(term_users, student_venv):  # noqa: F
                       for s in students}
             assert scores == expected, (scores, expected)
             assert gb.find_submission(LAB, a).timestamp.isoformat(" ")[:19] == a_timestamps[-1][:19]
+            # late: nbgrader compares each submission's timestamp with the gradebook's due date
+            assert gb.find_assignment(LAB).duedate.isoformat(" ")[:23] == due_text[:23], gb.find_assignment(LAB).duedate
+            late = {s: gb.find_submission(LAB, s).total_seconds_late for s in students}
+            assert late[a] == 0 and late[b] == 0 and late[c] > 0, late
         print(f"\nautograde of {len(students)} submissions (sandboxed, 2 jobs): {grading_s:.0f} s; scores {scores}")
 
         # each student fetches their own feedback through the API: A's is for the latest submission
