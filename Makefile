@@ -155,7 +155,9 @@ $(HUB_STAMP): $(STAMP) pyproject.toml
 hub-setup: $(HUB_STAMP) ## install JupyterHub (pip) and configurable-http-proxy (npm, into .venv/hub-vendor)
 
 test-hub: hub-setup ## as root: a real JupyterHub on 127.0.0.1 with temporary Unix users: logins, roster, spawns, isolation; one term of lab 01 through nbgrader's exchange
-	$(BIN)/python -m pytest -n 0 hub/test_hub.py hub/test_exchange.py $(PYTEST_ARGS)
+	@bash scripts/install_chromium.sh
+	@$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/python -m pip install --quiet "playwright>=1.50,<2"
+	$(BIN)/python -m pytest -n 0 hub/test_hub.py hub/test_exchange.py hub/test_browser.py hub/test_k8s_files.py $(PYTEST_ARGS)
 
 clean: ## remove caches (keeps .venv)
 	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +

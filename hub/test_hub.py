@@ -298,6 +298,25 @@ def api_token(hub: Hub, session: requests.Session, name: str) -> str:
     return answer.json()["token"]
 
 
+def start_servers(hub: Hub, api: requests.Session, names: list[str]) -> dict[str, dict]:
+    """Start the servers of NAMES through the REST API (API: a session with an admin's token), all at once,
+    and wait until each is ready; returns each one's server model (its `state` holds the pid)."""
+    for name in names:
+        answer = api.post(f"{hub.url}/hub/api/users/{name}/server", timeout=60)
+        assert answer.status_code in (201, 202), (name, answer.status_code, answer.text[:300])
+    servers = {}
+    deadline = time.monotonic() + START_TIMEOUT
+    while len(servers) < len(names):
+        assert time.monotonic() < deadline, f"servers not ready after {START_TIMEOUT} s:\n" + hub.log_tail()
+        assert hub.proc.poll() is None, "the hub exited:\n" + hub.log_tail()
+        for name in names:
+            server = api.get(f"{hub.url}/hub/api/users/{name}", timeout=30).json()["servers"].get("")
+            if server and server["ready"]:
+                servers[name] = server
+        time.sleep(1)
+    return servers
+
+
 @pytest.fixture
 def hub_workdir():
     folder = Path(tempfile.mkdtemp(prefix="course-hub-"))
