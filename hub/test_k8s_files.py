@@ -126,8 +126,8 @@ def test_no_secret_is_written_in_the_values(values):
 
 def test_the_memory_guarantee_covers_the_measured_server(values):
     results = json.loads((ROOT / "bench" / "results.json").read_text())
-    measured = results.get("hub.server_rss_mb_lab01_open")
+    measured = results.get("hub.server_rss_mb_lab01_setup")
     if measured is None:
         pytest.skip("bench/results.json has no hub.* keys yet: python scripts/bench.py --only hub (as root)")
     assert bytes_of(get(values, "singleuser.memory.guarantee")) >= measured * 1e6 * 1.2, (
-        "the guarantee leaves less than 20 % above the measured server with lab 01 open", measured)
+        "the guarantee leaves less than 20 % above the measured server after lab 01's setup cell", measured)

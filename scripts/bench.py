@@ -348,6 +348,131 @@ def bench_book() -> dict[str, float]:
             "book.browser_checks_failed": int(failed.group(1)) if failed else (0 if check.returncode == 0 else -1)}
 
 
+def bench_hub(students: int = 3) -> dict[str, float]:
+    """The hub on this machine (issue #22, hub/README.md "Sizing"; as root: it makes temporary Unix users).
+    A hub (hub/jupyterhub_config.py, hub/test_hub.py's helpers) with an instructor and ``students`` students;
+    each student's server is started alone through the REST API (start time: the request to "ready"), then
+    the RSS of its process tree (the server and its children, from /proc) is read: idle 10 s after start;
+    with lab 01 open (a notebook session, as JupyterLab opens it: its kernel started, idle); after the lab's
+    first two code cells ran in that kernel (the Colab setup and the setup cell: torch and the course). Also
+    the hub's and the proxy's own RSS with every server running. Everything is removed afterwards."""
+    import secrets
+    import tempfile
+
+    import requests
+    from jupyter_client import BlockingKernelClient
+
+    if os.geteuid() != 0:
+        raise SystemExit("bench hub: run as root (it makes temporary Unix users and spawns servers as them)")
+    sys.path.insert(0, str(ROOT / "hub"))
+    import test_hub as th
+
+    lab = "lab01_vae_building_blocks"
+    release = json.loads((ROOT / "labs" / lab / f"{lab}.ipynb").read_text())
+    setup_code = "\n".join(["".join(c["source"]) for c in release["cells"] if c["cell_type"] == "code"][:2])
+
+    def tree_mb(pid: int, tree: bool = True) -> float:
+        parents: dict[int, list[int]] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    ppid = int(Path(entry, "stat").read_text().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+                parents.setdefault(ppid, []).append(int(entry.name))
+        total, todo = 0.0, [pid]
+        while todo:
+            p = todo.pop()
+            todo += parents.get(p, []) if tree else []
+            try:
+                for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) / 1024
+            except OSError:
+                pass
+        return total
+
+    tag = secrets.token_hex(3)
+    names = {"instructor": f"hubm{tag}i", **{f"s{k}": f"hubm{tag}s{k}" for k in range(students)}}
+    users = th.temporary_users(names)
+    _, passwords = next(users)
+    venvs = th.student_venv.__wrapped__(None)
+    venv = next(venvs)
+    workdir = Path(tempfile.mkdtemp(prefix="course-hub-bench-"))
+    roster = {names["instructor"]: "instructor", **{names[f"s{k}"]: "student" for k in range(students)}}
+    hub = th.Hub(workdir, roster, venv)
+    starts, idle, opened, setup, setup_s = [], [], [], [], []
+    try:
+        hub.start()
+        hub.wait_ready()
+        instructor = names["instructor"]
+        session, _ = th.login(hub, instructor, passwords[instructor])
+        api = requests.Session()
+        api.headers["Authorization"] = f"token {th.api_token(hub, session, instructor)}"
+        pids = {}
+        for k in range(students):
+            name = names[f"s{k}"]
+            started = time.perf_counter()
+            assert api.post(f"{hub.url}/hub/api/users/{name}/server", timeout=60).status_code in (201, 202)
+            while True:
+                server = api.get(f"{hub.url}/hub/api/users/{name}", timeout=30).json()["servers"].get("")
+                if server and server["ready"]:
+                    break
+                assert time.perf_counter() - started < th.START_TIMEOUT, hub.log_tail()
+                time.sleep(0.2)
+            starts.append(time.perf_counter() - started)
+            pids[name] = server["state"]["pid"]
+        time.sleep(10)
+        idle = [tree_mb(pid) for pid in pids.values()]
+        for name, pid in pids.items():
+            home = Path(th.pwd.getpwnam(name).pw_dir)
+            (home / lab).mkdir()
+            shutil.copy(ROOT / "labs" / lab / f"{lab}.ipynb", home / lab)
+            subprocess.run(["chown", "-R", f"{name}:", str(home / lab)], check=True)
+            student, _ = th.login(hub, name, passwords[name])
+            assert student.get(f"{hub.url}/user/{name}/lab", timeout=120).status_code == 200
+            xsrf = student.cookies.get("_xsrf", path=f"/user/{name}/") or student.cookies.get("_xsrf")
+            answer = student.post(f"{hub.url}/user/{name}/api/sessions", headers={"X-XSRFToken": xsrf}, timeout=120,
+                                  json={"path": f"{lab}/{lab}.ipynb", "type": "notebook", "name": f"{lab}.ipynb",
+                                        "kernel": {"name": "python3"}})
+            assert answer.status_code == 201, (answer.status_code, answer.text[:300])
+            kernel_id = answer.json()["kernel"]["id"]
+            connection = home / ".local" / "share" / "jupyter" / "runtime" / f"kernel-{kernel_id}.json"
+            client = BlockingKernelClient(connection_file=str(connection))
+            client.load_connection_file()
+            client.start_channels()
+            client.wait_for_ready(timeout=120)
+            time.sleep(5)
+            opened.append(tree_mb(pid))
+            started = time.perf_counter()
+            reply = client.execute_interactive(setup_code, timeout=300, output_hook=lambda msg: None)
+            setup_s.append(time.perf_counter() - started)
+            assert reply["content"]["status"] == "ok", reply["content"]
+            client.stop_channels()
+            time.sleep(5)
+            setup.append(tree_mb(pid))
+        hub_mb = tree_mb(hub.proc.pid, tree=False)  # the hub's process alone (servers and proxy are its children)
+        proxy_mb = tree_mb(hub.proxy_pid()) if hub.proxy_pid() else 0.0
+    finally:
+        hub.stop()
+        pid = hub.proxy_pid()
+        if pid and th.pid_alive(pid):
+            os.kill(pid, 15)
+        hub.cleanup()
+        shutil.rmtree(workdir, ignore_errors=True)
+        venvs.close()
+        users.close()
+
+    def mean(xs: list[float]) -> float:
+        return round(sum(xs) / len(xs), 1)
+
+    return {"hub.students_measured": students, "hub.server_start_s_mean": mean(starts),
+            "hub.server_start_s_max": round(max(starts), 1), "hub.server_rss_mb_idle": mean(idle),
+            "hub.server_rss_mb_lab01_open": mean(opened), "hub.server_rss_mb_lab01_setup": mean(setup),
+            "hub.server_rss_mb_lab01_setup_max": round(max(setup), 1), "hub.lab01_setup_cells_s_mean": mean(setup_s),
+            "hub.hub_rss_mb": round(hub_mb, 1), "hub.proxy_rss_mb": round(proxy_mb, 1)}
+
+
 BENCHES: dict[str, Callable[[], dict[str, float]]] = {
     "tests.fast": bench_test_fast,
     "tests.mutation": bench_mutation,
@@ -366,6 +491,7 @@ BENCHES: dict[str, Callable[[], dict[str, float]]] = {
     "autograde": bench_grading,
     "mistakes": bench_mistakes,
     "book": bench_book,
+    "hub": bench_hub,
 }
 
 
