@@ -158,7 +158,7 @@ def run_loop(model: SmilesVAE, vocab: Vocabulary, oracle: Oracle, start: Sequenc
     return history
 
 
-def evaluate_design(k: float = 0.01, rounds: int = 3, n_propose: int = 200, steps: int = 40, n_start: int = 2000,
+def evaluate_design(k: float = 0.01, rounds: int = 3, n_propose: int = 200, steps: int = 30, n_start: int = 2000,
                     seeds: Sequence[int] = (0, 1, 2)) -> dict[str, float]:
     """The lab's experiment (bench, tests): QED loop with rank weights vs uniform weights, mean over seeds.
 

@@ -146,3 +146,134 @@ def test_compare_methods_is_deterministic_and_reports_every_method():
         assert set(row) == {"best", "top10_mean", "validity", "novelty", "fooled"}, method
         assert all(0.0 <= v <= 1.0 for v in row.values()), (method, row)
         assert row["best"] >= row["top10_mean"], (method, row)
+
+
+def test_expected_improvement_with_xi_is_the_gain_over_best_plus_xi_by_monte_carlo():
+    rng = np.random.default_rng(1)
+    mean, std = np.array([0.3, 1.2]), np.array([0.5, 0.2])
+    f = mean + std * rng.standard_normal((400_000, 2))
+    mc = np.maximum(f - 0.5 - 0.25, 0.0).mean(0)
+    np.testing.assert_allclose(latent_opt.expected_improvement(mean, std, 0.5, xi=0.25), mc, atol=4e-3)
+
+
+def test_gradient_ascent_defaults_are_100_steps_of_0_1_on_a_linear_head():
+    """head(z) = w . z has the constant gradient w: far inside a huge ball, z = z0 + steps * lr * w exactly."""
+    w = torch.tensor([1.0, -2.0, 0.5])
+    z0 = torch.tensor([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]])
+    got = latent_opt.gradient_ascent(lambda z: z @ w, z0, radius=1e3)
+    np.testing.assert_allclose(got.numpy(), (z0 + 100 * 0.1 * w).numpy(), rtol=1e-5, atol=1e-4)
+    with pytest.raises(ValueError, match="steps >= 0"):
+        latent_opt.gradient_ascent(lambda z: z @ w, z0, radius=1.0, steps=-1, lr=0.1)
+    with pytest.raises(ValueError, match="lr > 0"):
+        latent_opt.gradient_ascent(lambda z: z @ w, z0, radius=1.0, steps=3, lr=0.0)
+
+
+def test_projection_leaves_short_rows_alone_in_a_small_ball():
+    """Radius 0.5: (0.3, 0) is inside and stays; (0, 0.8) moves to (0, 0.5)."""
+    out = latent_opt.project_to_ball(torch.tensor([[0.3, 0.0], [0.0, 0.8]]), 0.5)
+    np.testing.assert_allclose(out.numpy(), [[0.3, 0.0], [0.0, 0.5]], atol=1e-7)
+
+
+def test_trust_radius_default_quantile_and_its_edges():
+    """Norms 1..10: the 0.9 quantile (linear interpolation, as numpy.quantile) is 9.1; one code is allowed."""
+    codes = torch.stack([torch.tensor([float(k), 0.0]) for k in range(1, 11)])
+    assert latent_opt.trust_radius(codes) == pytest.approx(np.quantile(np.arange(1, 11), 0.9))
+    assert latent_opt.trust_radius(torch.tensor([[3.0, 4.0]])) == pytest.approx(5.0)
+    with pytest.raises(ValueError, match="quantile"):
+        latent_opt.trust_radius(codes, 0.0)
+    with pytest.raises(ValueError, match="codes must have shape"):
+        latent_opt.trust_radius(torch.ones(5))
+    with pytest.raises(ValueError, match="codes must have shape"):
+        latent_opt.trust_radius(torch.ones(0, 2))
+
+
+def _kriging_believer_by_hand(z, y, cand, q):
+    """The documented batch rule written out with scikit-learn and SciPy: a GP with constant * Matern(5/2) + white
+    noise (initial 1, 3, 0.1), normalised y, hyperparameters fitted once; EI = (m - b) Phi(u) + s phi(u) against the
+    best observed y; after each pick the pick's predicted mean joins the data and the GP is refitted with the
+    kernel fixed."""
+    from scipy.stats import norm
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
+
+    kernel = ConstantKernel(1.0) * Matern(length_scale=3.0, nu=2.5) + WhiteKernel(0.1)
+    gp = GaussianProcessRegressor(kernel, normalize_y=True, random_state=0).fit(z, y)
+    fitted, best, zs, ys, picks = gp.kernel_, y.max(), z, y, []
+    for _ in range(q):
+        m, s = gp.predict(cand, return_std=True)
+        u = (m - best) / s
+        ei = (m - best) * norm.cdf(u) + s * norm.pdf(u)
+        ei[picks] = -np.inf
+        i = int(np.argmax(ei))
+        picks.append(i)
+        zs, ys = np.vstack([zs, cand[i:i + 1]]), np.append(ys, m[i])
+        gp = GaussianProcessRegressor(fitted, normalize_y=True, optimizer=None).fit(zs, ys)
+    return picks
+
+
+def test_propose_batch_ei_follows_the_kriging_believer_written_out_with_scikit_learn():
+    rng = np.random.default_rng(4)
+    z = rng.uniform(-2, 2, (25, 2))
+    y = np.sin(2 * z[:, 0]) + np.cos(z[:, 1]) + 0.05 * rng.standard_normal(25)
+    cand = rng.uniform(-2.5, 2.5, (60, 2))
+    picks = latent_opt.propose_batch_ei(z, y, cand, q=5)
+    assert picks.tolist() == _kriging_believer_by_hand(z, y, cand, 5)
+    assert len(set(picks.tolist())) == 5
+    # every candidate can be picked (q = number of candidates): a permutation
+    assert sorted(latent_opt.propose_batch_ei(z, y, cand[:4], q=4).tolist()) == [0, 1, 2, 3]
+
+
+def test_propose_batch_ei_uses_the_ei_it_is_given_and_checks_what_it_returns():
+    z, y, cand = np.array([[0.0], [1.0], [2.0]]), np.array([0.0, 1.0, 0.5]), np.array([[0.5], [1.5], [3.0]])
+
+    def prefers(k):
+        return lambda mean, std, best: np.eye(len(mean))[k] + 0.0 * mean
+
+    assert latent_opt.propose_batch_ei(z, y, cand, q=1, ei=prefers(2)).tolist() == [2]
+    assert latent_opt.propose_batch_ei(z, y, cand, q=2, ei=prefers(0)).tolist()[0] == 0
+    with pytest.raises(ValueError, match="one value per candidate"):
+        latent_opt.propose_batch_ei(z, y, cand, q=1, ei=lambda m, s, b: np.zeros(2))
+    for bad in (lambda: latent_opt.propose_batch_ei(z, y, cand, q=0),
+                lambda: latent_opt.propose_batch_ei(z, y[:2], cand, q=1),
+                lambda: latent_opt.propose_batch_ei(z, y, cand[:, 0], q=1),
+                lambda: latent_opt.propose_batch_ei(z, y, np.zeros((3, 2)), q=1),
+                lambda: latent_opt.propose_batch_ei(z[:, 0], y, cand, q=1)):
+        with pytest.raises(ValueError):
+            bad()
+
+
+def test_fit_head_equals_a_hand_written_adam_loop_with_the_documented_defaults():
+    """MLP d -> 64 -> 64 -> 1 with tanh, seeded by torch.manual_seed(0) before it is built, 300 full-batch Adam steps
+    (lr 1e-2, weight decay 1e-4) on the MSE against the standardised target; predictions in y's units. A target with
+    a small spread (std 0.05) and a non-zero mean (0.7), like QED, makes scale and shift visible."""
+    g = torch.Generator().manual_seed(2)
+    z = torch.randn(120, 3, generator=g)
+    y = (0.7 + 0.05 * torch.tanh(z[:, 0] - z[:, 2])).double()
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(3, 64), torch.nn.Tanh(), torch.nn.Linear(64, 64), torch.nn.Tanh(),
+                              torch.nn.Linear(64, 1))
+    opt = torch.optim.Adam(net.parameters(), lr=1e-2, weight_decay=1e-4)
+    yf = y.float()
+    mean, std = float(yf.mean()), float(yf.std())
+    for _ in range(300):
+        opt.zero_grad()
+        ((net(z).squeeze(1) - (yf - mean) / std) ** 2).mean().backward()
+        opt.step()
+    torch.manual_seed(123)  # fit_head must seed itself
+    head = latent_opt.fit_head(z, y)
+    with torch.no_grad():
+        np.testing.assert_allclose(head(z).numpy(), (net(z).squeeze(1) * std + mean).numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_report_counts_by_hand():
+    """12 proposals (one invalid, one empty, CCO twice, CCO in the training set); scores as the oracle gave them."""
+    props = ["CCO", "C1CC", "", "c1ccccc1", "CCN", "CCO", "CC(=O)O", "CCCC", "CCCl", "OCCO", "CCOC", "CNC"]
+    scores = np.array([0.4, 0.0, 0.0, 0.9, 0.5, 0.4, 0.3, 0.45, 0.6, 0.35, 0.42, 0.38])
+    predicted = np.array([0.8, 0.9, 0.1, 0.95, 0.2, 0.8, 0.7, 0.1, 0.75, 0.1, 0.1, 0.1])
+    out = latent_opt._report(props, scores, predicted, 0.7, {"CCO"})
+    assert out["best"] == pytest.approx(0.9)
+    assert out["top10_mean"] == pytest.approx(np.mean([0.9, 0.6, 0.5, 0.45, 0.42, 0.4, 0.4, 0.38, 0.35, 0.3]))
+    assert out["validity"] == pytest.approx(10 / 12)
+    assert out["novelty"] == pytest.approx(8 / 9)  # 9 distinct valid molecules, CCO not new
+    # fooled: predicted >= 0.7 while the oracle says < 0.7: CCO, C1CC, CCO, CC(=O)O, CCCl -> 5 of 12
+    assert out["fooled"] == pytest.approx(5 / 12)

@@ -179,3 +179,80 @@ def one_round_weights(make: Callable[[], tuple[torch.nn.Module, object]], vocab:
         design.weighted_finetune(model, vocab, pool.smiles, weights(np.array(pool.scores)), steps, seed=ft_seed)
         out[why] = flat_weights(model)
     return out
+
+
+# --- expected_improvement (part 2) ------------------------------------------------------------------
+
+EI_PROBABILITY = ("you returned the probability of improvement Phi(u); the expected improvement also weighs by "
+                  "how much: (m - best) Phi(u) + s phi(u)")
+EI_NO_PDF = ("the s phi(u) term is missing: EI = (m - best) Phi(u) + s phi(u); without it a point with a high "
+             "uncertainty but a mean below the best gets no credit for exploring")
+EI_VARIANCE = ("the std was treated as a variance (its square root taken): GaussianProcessRegressor.predict("
+               "return_std=True) already gives the standard deviation s")
+EI_SIGN = "u has the wrong sign: u = (m - best) / s, so a mean above the best makes Phi(u) large"
+EI_ZERO_STD = ("where s = 0 the improvement is certain: return max(m - best, 0) there (u = (m - best) / 0 gives "
+               "inf or nan)")
+
+
+def expected_improvement(mean: np.ndarray, std: np.ndarray, best: float) -> Catalogue:
+    """What each mistake computes for EI (std > 0 everywhere except where EI_ZERO_STD applies)."""
+    from scipy.stats import norm
+
+    m, s = np.asarray(mean, dtype=float), np.asarray(std, dtype=float)
+    gain = m - best
+    safe = np.where(s > 0, s, 1.0)
+    u = gain / safe
+    root = np.sqrt(s)
+    safe_root = np.where(root > 0, root, 1.0)
+    out: Catalogue = {
+        EI_PROBABILITY: np.where(s > 0, norm.cdf(u), (gain > 0).astype(float)),
+        EI_NO_PDF: np.where(s > 0, gain * norm.cdf(u), np.maximum(gain, 0.0)),
+        EI_VARIANCE: np.where(s > 0, gain * norm.cdf(gain / safe_root) + root * norm.pdf(gain / safe_root),
+                              np.maximum(gain, 0.0)),
+        EI_SIGN: np.where(s > 0, gain * norm.cdf(-u) + s * norm.pdf(-u), np.maximum(gain, 0.0)),
+    }
+    if (s == 0).any():
+        out[EI_ZERO_STD] = np.where(s > 0, gain * norm.cdf(u) + s * norm.pdf(u), 0.0)
+    return out
+
+
+# --- gradient_ascent (part 2) -----------------------------------------------------------------------
+
+ASCENT_NO_PROJECTION = ("the codes left the trust ball: project after EVERY step, z <- project(z + lr * grad), "
+                        "so that no row ends with ||z|| > radius")
+ASCENT_PROJECT_END = ("you projected only once, at the end: project after every step, so each gradient is taken "
+                      "where the decoder is trusted")
+ASCENT_DESCENT = "the codes went DOWNHILL: ascent adds the gradient, z <- z + lr * grad head(z)"
+ASCENT_BOX = ("each coordinate was clipped to [-radius, radius] (a box); the trust region is the ball ||z|| <= "
+              "radius: scale the row by radius / ||z|| when it lies outside")
+ASCENT_START = "the starting codes were not projected: a z0 outside the ball must be moved onto it before step 1"
+
+
+def _ball(z: torch.Tensor, radius: float) -> torch.Tensor:
+    norms = z.norm(dim=1, keepdim=True).clamp_min(1e-12)
+    return z * torch.clamp(radius / norms, max=1.0)
+
+
+def gradient_ascent(head: Callable[[torch.Tensor], torch.Tensor], z0: torch.Tensor, radius: float, steps: int,
+                    lr: float) -> Catalogue:
+    """The codes (n, d) each mistaken ascent ends at."""
+
+    def run(project_each: Callable[[torch.Tensor], torch.Tensor], sign: float, start: Callable, end: Callable
+            ) -> torch.Tensor:
+        z = start(z0.detach().float().clone())
+        for _ in range(steps):
+            z.requires_grad_(True)
+            (grad,) = torch.autograd.grad(head(z).sum(), z)
+            z = project_each((z + sign * lr * grad).detach())
+        return end(z.detach())
+
+    ball = lambda z: _ball(z, radius)  # noqa: E731
+    same = lambda z: z  # noqa: E731
+    box = lambda z: z.clamp(-radius, radius)  # noqa: E731
+    return {
+        ASCENT_NO_PROJECTION: run(same, 1.0, same, same),
+        ASCENT_PROJECT_END: run(same, 1.0, same, ball),
+        ASCENT_DESCENT: run(ball, -1.0, ball, same),
+        ASCENT_BOX: run(box, 1.0, box, same),
+        ASCENT_START: run(ball, 1.0, same, same),
+    }
