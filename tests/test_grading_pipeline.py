@@ -211,8 +211,16 @@ def test_release_is_exactly_what_nbgrader_generates(lab, tmp_path):
     assert fresh == committed, "labs/ drifted from solutions/: run `make release` and commit the result"
 
 
+# `nbgrader validate` (the student's Validate button) is checked through its Python API on the two
+# quickest labs, both with a hand-graded reflection that must count as failed while unanswered. For
+# every lab, the same two facts are checked by the autograde below (the solution scores full marks, the
+# blank release scores 0 on every automatically graded cell); validating all ten would repeat two
+# notebook runs per lab in CI.
+VALIDATED_LABS = ("lab01_vae_building_blocks", "lab06_anomaly_detection")
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("lab", lab_params())
+@pytest.mark.parametrize("lab", [p for p in lab_params() if p.values[0] in VALIDATED_LABS])
 def test_validator_passes_the_solution_and_fails_every_graded_cell_of_the_release(lab):
     from nbgrader.validator import Validator
 
