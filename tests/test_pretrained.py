@@ -110,12 +110,6 @@ def test_latent_space_predicts_logp_and_tracks_similarity():
     assert report["distance_tanimoto_spearman"] > 0, report
 
 
-@pytest.mark.slow
-def test_closed_loop_beats_its_start_and_uniform_weights():
-    """Lab 05's claim on one seed (the bench averages three): rank weights raise mean QED above both controls."""
-    from course_utils import design
-
-    report = design.evaluate_design(seeds=(0,))
-    assert report["score_final"] > report["score_round0"], report
-    assert report["score_final"] > report["score_uniform_final"], report
-    assert report["validity_final"] >= 0.6, report
+# Lab 05's claim (rank weights raise mean QED above round 0 and above uniform weights, validity >= 0.6) is
+# asserted by the solution notebook under nbval, on seed 0 at the full budget: the same experiment as
+# design.evaluate_design(seeds=(0,)), which this file ran a second time; `make bench` averages 3 seeds.
