@@ -161,12 +161,10 @@ def test_traverse_decodes_with_a_non_unit_direction_and_a_nonlinear_decoder_by_h
     assert not out.requires_grad
 
 
-@pytest.mark.slow
-def test_evaluate_collapse_meets_the_course_bars():
-    result = collapse.evaluate_collapse()
-    assert result["closed_form_max_rel_err"] < 0.05
-    assert result["active_counts_match"] == 1.0
-    assert result["traversal_spearman"] >= 0.9
+# Lab 07's course bars (closed form within 5% over the noise sweep, active counts equal to #{lambda_i > s^2},
+# traversal Spearman >= 0.9) are asserted by the solution notebook under nbval at the full budget (beta = 1);
+# `make bench` runs collapse.evaluate_collapse (beta = 1 and 2); beta = 2 is also trained to the closed form by
+# test_training_reaches_the_closed_form_within_5_percent above.
 
 
 def test_a_latent_exactly_at_the_noise_level_is_collapsed():
