@@ -228,11 +228,6 @@ ASCENT_BOX = ("each coordinate was clipped to [-radius, radius] (a box); the tru
 ASCENT_START = "the starting codes were not projected: a z0 outside the ball must be moved onto it before step 1"
 
 
-def _ball(z: torch.Tensor, radius: float) -> torch.Tensor:
-    norms = z.norm(dim=1, keepdim=True).clamp_min(1e-12)
-    return z * torch.clamp(radius / norms, max=1.0)
-
-
 def gradient_ascent(head: Callable[[torch.Tensor], torch.Tensor], z0: torch.Tensor, radius: float, steps: int,
                     lr: float) -> Catalogue:
     """The codes (n, d) each mistaken ascent ends at."""
@@ -246,7 +241,9 @@ def gradient_ascent(head: Callable[[torch.Tensor], torch.Tensor], z0: torch.Tens
             z = project_each((z + sign * lr * grad).detach())
         return end(z.detach())
 
-    ball = lambda z: _ball(z, radius)  # noqa: E731
+    from course_utils.latent_opt import project_to_ball
+
+    ball = lambda z: project_to_ball(z, radius)  # noqa: E731  (the right projection; the mistakes are elsewhere)
     same = lambda z: z  # noqa: E731
     box = lambda z: z.clamp(-radius, radius)  # noqa: E731
     return {
