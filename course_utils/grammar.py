@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from course_utils.smiles import SPECIAL_TOKENS, Vocabulary, is_aromatic_token
+from course_utils.smiles import Vocabulary, is_aromatic_token
 
 BOND_ORDERS: dict[str, int] = {"-": 1, "=": 2, "#": 3, "/": 1, "\\": 1}
 
@@ -39,7 +39,8 @@ def max_valence(atom_token: str) -> int:
     """The largest number of single bonds RDKit accepts on ``atom_token`` (``"C"`` -> 4, ``"[NH+]"`` -> 3).
 
     Measured: the token with k methyl neighbours is sanitized for k = 0, 1, ... until RDKit
-    refuses. Raises ``ValueError`` if RDKit cannot read the token as an atom at all.
+    refuses, at most 8 (RDKit lets some metals, such as ``[Fe]``, carry any number of bonds:
+    they get 8). Raises ``ValueError`` if RDKit cannot read the token as an atom at all.
     """
     from course_utils import chem
 
@@ -93,9 +94,7 @@ class SmilesGrammar:
         self.labels: list[int] = []
         self.open_id = vocab.stoi.get("(")
         self.close_id = vocab.stoi.get(")")
-        for i, t in enumerate(vocab.itos):
-            if t in SPECIAL_TOKENS or t in "()":
-                continue
+        for i, t in enumerate(vocab.itos):  # <pad> <bos> <eos> <mask> ( ) fall through: handled apart
             if t in BOND_ORDERS:
                 self.bonds[i] = BOND_ORDERS[t]
             elif _is_ring_label(t):
@@ -109,18 +108,19 @@ class SmilesGrammar:
 
     # -- the rules ---------------------------------------------------------------------------
     @staticmethod
-    def _recoverable(row: _Row, current_free: int, rings_left: int, spent: dict[int, int] | None = None,
-                     stack: list[int] | None = None) -> bool:
+    def _recoverable(row: _Row, current_free: int, rings_left: int, spent: dict[int, int] | None = None) -> bool:
         """Can the open rings still be closed after this token?
 
         They can if none is left open, or if some atom that later tokens can still reach (the new
         current atom, or a branch point on the stack) has a free valence: a new atom bonded there
         can carry the ring bonds. ``spent`` is the valence this token takes from existing atoms.
+        (After a ``)`` the new current atom is the popped branch point; leaving it in the stack
+        searched changes nothing, since its free valence is ``current_free``, already checked.)
         """
         if rings_left == 0 or current_free >= 1:
             return True
         spent = spent or {}
-        return any(row.free[a] - spent.get(a, 0) >= 1 for a in (row.stack if stack is None else stack))
+        return any(row.free[a] - spent.get(a, 0) >= 1 for a in row.stack)
 
     def _closing_order(self, row: _Row, label: int, bond: int | None) -> int | None:
         """Effective order of closing ring ``label`` at the current atom, or None if not allowed."""
@@ -173,7 +173,7 @@ class SmilesGrammar:
             out.append(self.open_id)
         if self.close_id is not None and row.stack:
             back = row.stack[-1]
-            if self._recoverable(row, row.free[back], n_rings, stack=row.stack[:-1]):
+            if self._recoverable(row, row.free[back], n_rings):
                 out.append(self.close_id)
         if not row.stack and not row.rings:
             out.append(Vocabulary.eos_id)

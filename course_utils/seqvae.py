@@ -344,7 +344,8 @@ def scratch_beta(step: int, total_steps: int) -> float:
 
 
 def scratch_lr(step: int, total_steps: int) -> float:
-    """Lab 02's learning-rate factor: 1 for the first 70% of the run, then down linearly to 0.1 at the end."""
+    """Lab 02's learning-rate factor: 1 for the first 70% of the run, then down linearly to 0.1 at the end
+    (and 0.1 after it)."""
     if total_steps <= 0:
         raise ValueError(f"total_steps must be > 0, got {total_steps}")
     fraction = step / total_steps

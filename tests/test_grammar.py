@@ -141,3 +141,119 @@ def test_state_after_names_the_token_it_cannot_take(g: grammar.SmilesGrammar) ->
         g.state_after(smiles.tokenize("CF=C"))
     with pytest.raises(ValueError, match="not in the vocabulary"):
         g.state_after(["C", "c"])
+
+
+# -- pins of the parser state against RDKit and hand-worked cases (issue #23's mutation audit) -----------------
+
+
+def test_free_valence_after_each_molecule_is_rdkits_hydrogen_count(g: grammar.SmilesGrammar) -> None:
+    """After a whole molecule of C, N, O and halogens (one allowed valence each), an atom's free valence is
+    the number of hydrogens RDKit gives it: rings closed with a higher order than opened included."""
+    chem.silence_rdkit()
+    plain = {"C", "N", "O", "F", "Cl", "Br"}
+    molecules = [s for s in (smiles.to_kekule(t) for t in data.load_molecules("test").smiles)
+                 if set(smiles.tokenize(s)) - set(grammar.BOND_ORDERS) - set("()123456789") <= plain]
+    molecules = random.Random(0).sample(molecules, 150)  # the whole split is replayed by the test above
+    molecules += ["C1CCC=1", "C1=CCC1", "C12(CN1)CC2", "C(O1)C1", "C=1CCC=1"]
+    for s in molecules:
+        mol = Chem.MolFromSmiles(s)
+        expected = [a.GetTotalNumHs() for a in mol.GetAtoms()]
+        assert g.state_after(smiles.tokenize(s)).free == expected, s
+
+
+def test_state_after_a_ring_closed_with_a_double_bond(g: grammar.SmilesGrammar) -> None:
+    # C0 reserved one bond for ring 1; "=1" takes one more from it: 4 - 1 - 1 (C1) - 1 = 1, as in cyclobutene
+    row = g.state_after(smiles.tokenize("C1CCC=1"))
+    assert row.free == [1, 2, 2, 1] and row.rings == {} and row.neighbours[0] == {1, 3}
+
+
+def test_a_ring_closure_records_the_bond_on_both_atoms(g: grammar.SmilesGrammar) -> None:
+    """C1(CC12): C2 closes ring 1 onto C0 and opens ring 2; back at C0, closing ring 2 would bond C0-C2 twice
+    (RDKit: "duplicates bond")."""
+    assert Chem.MolFromSmiles("C1(CC12)2") is None
+    assert "2" not in allowed_after(g, "C1(CC12)")
+    assert g.state_after(smiles.tokenize("C1(CC1")).neighbours[0] == {1, 2}
+
+
+def test_ring_opened_on_an_atom_with_one_bond_left(g: grammar.SmilesGrammar) -> None:
+    """C(O: the O has one bond left; a ring opened there can be closed from the branch point C (C(O1)C1 is
+    oxirane's skeleton), so it is allowed; so is a branch on it (CO(C), dimethyl ether)."""
+    assert Chem.MolFromSmiles("C(O1)C1") is not None and Chem.MolFromSmiles("CO(C)") is not None
+    assert "1" in allowed_after(g, "C(O")
+    assert "(" in allowed_after(g, "CO")
+    assert g.accepts("C(O1)C1") and g.accepts("CO(C)")
+
+
+def test_a_ring_closure_that_would_strand_another_open_ring_is_refused(g: grammar.SmilesGrammar) -> None:
+    """C12(CN=1: the double closure fills C0 (ring 1 = 2, ring 2 reserved, the branch C) and N; ring 2 could then
+    never close (no atom that later tokens reach has a bond left). Brute force: no continuation of up to three
+    tokens is a molecule RDKit reads. Closing ring 1 with a single bond instead leaves C0 a bond: C12(CN1)CC2."""
+    chem.silence_rdkit()
+    assert "1" not in allowed_after(g, "C12(CN=")
+    assert "1" in allowed_after(g, "C12(CN") and g.accepts("C12(CN1)CC2")
+    assert Chem.MolFromSmiles("C12(CN1)CC2") is not None
+    tokens = [t for t in g.vocab.itos if not t.startswith("<")]
+    stuck = "C12(CN=1"
+    completions = [stuck + a + b + c for a in tokens for b in [""] + tokens for c in ([""] + tokens if b else [""])]
+    assert not [s for s in completions if Chem.MolFromSmiles(s) is not None]
+
+
+def test_bracket_atoms_and_two_digit_ring_labels() -> None:
+    """A vocabulary with [NH+] (three bonds: its H is one of N+'s four) and %10: the grammar, built here, knows
+    both; its mask has one column per token."""
+    vocab = Vocabulary(Vocabulary.build(["C[NH+](C)C", "C%10CC%10", "C1CC1"]).itos, kind="kekule")
+    g = grammar.SmilesGrammar(vocab)
+    nh = vocab.stoi["[NH+]"]
+    assert g.valence[nh] == 3 and vocab.stoi["%10"] in g.labels and vocab.stoi["1"] in g.labels
+    assert set(g.labels) == {vocab.stoi["%10"], vocab.stoi["1"]}
+    assert g.accepts("C[NH+](C)C") and g.accepts("C%10CC%10")
+    assert "C" in {vocab.itos[i] for i in g.allowed(g.state_after(smiles.tokenize("C[NH+](C)")))}
+    assert "C" not in {vocab.itos[i] for i in g.allowed(g.state_after(smiles.tokenize("C[NH+](C)(C)")))}
+    assert "(" not in {vocab.itos[i] for i in g.allowed(g.state_after(smiles.tokenize("C[NH+](C)(C)")))}
+    mask = g.mask(g.start(3))
+    assert mask.shape == (3, len(vocab)) and mask.dtype == torch.bool
+    assert {vocab.itos[i] for i in mask[0].nonzero().flatten().tolist()} == {"C", "[NH+]"}
+
+
+def test_max_valence_is_capped_at_eight() -> None:
+    """RDKit lets iron carry any number of bonds: the measure stops at 8."""
+    chem.silence_rdkit()
+    assert chem.is_valid("[Fe]" + "(C)" * 9)
+    assert grammar.max_valence("[Fe]") == 8
+
+
+def test_accepts_is_false_for_a_refused_or_unfinished_string() -> None:
+    """A plain-SMILES vocabulary encodes any string it can tokenize (a Kekulé one checks the molecule first)."""
+    g = grammar.SmilesGrammar(Vocabulary(["C", "N", "F", "=", "(", ")", "1", "."], kind="smiles"))
+    assert not g.accepts("CF=C")       # "=" refused after F
+    assert not g.accepts("CC)C")       # no branch open
+    assert not g.accepts("C.C")        # one molecule: "." is never allowed
+    assert not g.accepts("C1CC")       # ring 1 never closed: no <eos> yet
+    assert g.accepts("C1CC1") and g.accepts("CN(C)C")
+
+
+def test_state_after_names_a_refused_token_given_as_an_id(g: grammar.SmilesGrammar) -> None:
+    ids = [g.vocab.stoi[t] for t in smiles.tokenize("CF=C")]
+    with pytest.raises(ValueError, match="refuses '=' after 'CF'"):
+        g.state_after(ids)
+
+
+def test_pad_and_eos_finish_a_row_and_finished_rows_allow_only_pad(g: grammar.SmilesGrammar) -> None:
+    rows = g.start(3)
+    g.step(rows[0], Vocabulary.pad_id)
+    g.step(rows[1], g.vocab.stoi["C"])
+    g.step(rows[1], Vocabulary.eos_id)
+    assert rows[0].done and rows[1].done and not rows[2].done
+    assert g.allowed(rows[0]) == g.allowed(rows[1]) == [Vocabulary.pad_id]
+    g.step(rows[1], g.vocab.stoi["C"])  # a finished row ignores what comes after
+    assert rows[1].free == [4]
+    mask = g.mask(rows)
+    assert mask[0].tolist() == mask[1].tolist() == [i == Vocabulary.pad_id for i in range(len(g.vocab))]
+
+
+def test_advance_needs_one_token_per_row(g: grammar.SmilesGrammar) -> None:
+    with pytest.raises(ValueError):
+        g.advance(g.start(2), torch.tensor([g.vocab.stoi["C"]]))
+    rows = g.start(2)
+    g.advance(rows, torch.tensor([g.vocab.stoi["C"], g.vocab.stoi["N"]]))
+    assert rows[0].free == [4] and rows[1].free == [3]

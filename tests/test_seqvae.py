@@ -199,3 +199,264 @@ def test_encode_and_decode_follow_the_gru_equations_by_hand(setup):
         expected = outs @ w["to_logits.weight"].T + w["to_logits.bias"]
         np.testing.assert_allclose(logits[i].detach().double().numpy(), expected, rtol=1e-4, atol=1e-5)
         np.testing.assert_allclose(hidden[0, i].detach().double().numpy(), last, rtol=1e-4, atol=1e-5)
+
+
+# -- issue #23's mutation audit: decoding loop, schedules, batching and input checks pinned by hand -----------
+
+
+def _fixed_step(logits: torch.Tensor):
+    """A decoder step that ignores its input: the same logits (vocab,) for every row and step."""
+    def step(token: torch.Tensor, hidden: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+        return logits.expand(token.shape[0], 1, -1).clone(), torch.zeros(1)
+    return step
+
+
+def test_decoding_starts_with_bos_and_writes_from_the_first_position(setup):
+    _, model, _ = setup
+    model.eval()
+    out = model.generate(torch.randn(5, 8, generator=torch.Generator().manual_seed(0)), temperature=0.0, max_len=12)
+    assert out.dtype == torch.long and out.shape == (5, 12)
+    assert (out[:, 0] == Vocabulary.bos_id).all()
+    assert (out[:, 1] != Vocabulary.pad_id).all()  # a token is chosen at step 1 (pad is never emitted)
+
+
+def test_greedy_and_tempered_sampling_follow_softmax_of_logits_over_temperature():
+    """Fixed logits: greedy takes the argmax of the emittable tokens (never <pad>, <bos>, <mask>); at T = 0.5 the
+    first token's frequencies are softmax(logits / 0.5) over the emittable tokens (by hand, in float64)."""
+    vocab = 9
+    logits = torch.tensor([5.0, 4.0, -1.0, 3.0, 0.0, 1.0, 0.5, -0.5, 0.2])  # the largest three: pad, bos, mask
+    greedy = seqvae.autoregressive_decode(_fixed_step(logits), 3, torch.device("cpu"), 0.0, 4)
+    assert (greedy[:, 1] == 5).all()  # argmax over ids 2 and 4..8 (id 3 is <mask>)
+    n = 20_000
+    out = seqvae.autoregressive_decode(_fixed_step(logits), n, torch.device("cpu"), 0.5, 2,
+                                       torch.Generator().manual_seed(0))
+    emittable = [2, 4, 5, 6, 7, 8]
+    weights = torch.exp(logits.double()[emittable] / 0.5)
+    expected = weights / weights.sum()
+    observed = torch.tensor([(out[:, 1] == i).double().mean().item() for i in emittable], dtype=torch.float64)
+    assert set(out[:, 1].tolist()) <= set(emittable) and out.shape == (n, 2) and vocab == len(logits)
+    assert torch.allclose(observed, expected, atol=4 * (0.25 / n) ** 0.5), (observed, expected)
+
+
+def _kekule_grammar():
+    from course_utils import grammar
+
+    vocab = Vocabulary(["C", "N", "O", "F", "=", "(", ")", "1"], kind="kekule")
+    return vocab, grammar.SmilesGrammar(vocab)
+
+
+def test_decoding_under_a_grammar_only_emits_allowed_tokens():
+    """Logits that favour tokens the grammar forbids (")" first, "=" after F): greedy decoding under the mask takes
+    the best *allowed* token at each step, so it replays through state_after; sampling too, with rows finishing at
+    different steps (a finished row gets <pad> and must not stall the others)."""
+    vocab, g = _kekule_grammar()
+    logits = torch.full((len(vocab),), -2.0)
+    logits[vocab.stoi[")"]] = 6.0
+    logits[vocab.stoi["F"]] = 5.0
+    logits[vocab.stoi["="]] = 4.0
+    logits[Vocabulary.eos_id] = 3.0
+    greedy = seqvae.autoregressive_decode(_fixed_step(logits), 2, torch.device("cpu"), 0.0, 6, grammar=g)
+    # "F" first (")" is refused), a second F on its one bond (F2), then nothing but <eos> fits: "FF", <eos>, <pad>
+    f = vocab.stoi["F"]
+    assert greedy[0].tolist() == [Vocabulary.bos_id, f, f, Vocabulary.eos_id, Vocabulary.pad_id, Vocabulary.pad_id]
+    unmasked = seqvae.autoregressive_decode(_fixed_step(logits), 2, torch.device("cpu"), 0.0, 6)
+    assert unmasked[0, 1].item() == vocab.stoi[")"]
+    flat = torch.zeros(len(vocab))
+    sampled = seqvae.autoregressive_decode(_fixed_step(flat), 200, torch.device("cpu"), 1.0, 12,
+                                           torch.Generator().manual_seed(0), grammar=g)
+    lengths = set()
+    for row in sampled.tolist():
+        ids = row[1:row.index(Vocabulary.eos_id)] if Vocabulary.eos_id in row else row[1:]
+        g.state_after(ids)  # raises if the mask would have refused a token
+        if Vocabulary.eos_id in row:
+            lengths.add(len(ids))
+            assert all(t == Vocabulary.pad_id for t in row[row.index(Vocabulary.eos_id) + 1:])
+    assert len(lengths) > 3  # rows ended at different steps
+
+
+class _NoGrammarVAE(seqvae.SmilesVAE):
+    """Like lab 02's StudentVAE: a generate() without a grammar parameter."""
+
+    @torch.no_grad()
+    def generate(self, z, temperature=1.0, max_len=None, generator=None):
+        return super().generate(z, temperature, max_len, generator)
+
+
+def test_sample_and_reconstruct_pass_the_grammar_only_when_given(setup):
+    _, model, tokens = setup
+    vocab, g = _kekule_grammar()
+    kek = seqvae.SmilesVAE(seqvae.SeqVAEConfig(len(vocab), embed_dim=8, encoder_hidden=8, decoder_hidden=8,
+                                               latent_dim=4, max_len=16))
+    for ids in kek.sample(30, generator=torch.Generator().manual_seed(0), grammar=g).tolist():
+        g.state_after([t for t in ids[1:] if t not in (Vocabulary.eos_id, Vocabulary.pad_id)])
+    kek_tokens = vocab.encode_batch(["CCO", "C1CC1"])
+    for ids in kek.reconstruct(kek_tokens, grammar=g).tolist():
+        g.state_after([t for t in ids[1:] if t not in (Vocabulary.eos_id, Vocabulary.pad_id)])
+    student = _NoGrammarVAE(model.config)
+    student.load_state_dict(model.state_dict())
+    assert torch.equal(student.sample(4, generator=torch.Generator().manual_seed(2)),
+                       model.sample(4, generator=torch.Generator().manual_seed(2)))
+    assert torch.equal(student.reconstruct(tokens), model.reconstruct(tokens))
+
+
+def test_scratch_schedules_by_hand_at_the_edges():
+    assert seqvae.scratch_beta(0, 1) == 0.0 and seqvae.scratch_beta(1, 1) == 0.5
+    assert seqvae.scratch_lr(0, 1) == 1.0 and seqvae.scratch_lr(1, 1) == pytest.approx(0.1)
+    assert seqvae.scratch_lr(85, 100) == pytest.approx(1 - 0.9 * 0.5)        # halfway down the ramp
+    assert seqvae.scratch_lr(300, 100) == pytest.approx(0.1)                 # and it stays at 0.1 after the end
+    with pytest.raises(ValueError, match="total_steps"):
+        seqvae.scratch_lr(0, 0)
+
+
+def test_sequence_loss_takes_the_tokens_out_of_a_batch_tuple(setup):
+    _, model, tokens = setup
+    model.config.word_dropout = 0.0
+    y = torch.randn(len(MOLS), 2)
+    torch.manual_seed(3)
+    plain = seqvae.sequence_loss(model, tokens, beta=0.5)
+    torch.manual_seed(3)
+    packed = seqvae.sequence_loss(model, (tokens, y), beta=0.5)
+    torch.testing.assert_close(packed.loss, plain.loss)
+    torch.testing.assert_close(packed.reconstruction, plain.reconstruction)
+
+
+def test_padding_embeds_to_zero_and_learns_nothing(setup):
+    _, model, tokens = setup
+    assert model.embed.padding_idx == Vocabulary.pad_id
+    assert not model.embed.weight[Vocabulary.pad_id].any()
+    model.config.word_dropout = 0.0
+    seqvae.sequence_elbo(model, tokens, beta=1.0).loss.backward()
+    assert not model.embed.weight.grad[Vocabulary.pad_id].any() and model.embed.weight.grad[4:].abs().sum() > 0
+
+
+def test_bad_inputs_are_named(setup):
+    _, model, tokens = setup
+    with pytest.raises(ValueError, match=r"^z must have shape \(8, 8\)"):
+        model.decode(torch.zeros(8, 3), tokens[:, :-1])
+    with pytest.raises(ValueError, match=r"^tokens must have shape"):
+        model.encode(tokens[0])
+    with pytest.raises(ValueError, match="all-padding row"):
+        model.encode(torch.cat([tokens[:2], torch.zeros(1, tokens.shape[1], dtype=torch.long)]))
+    only_bos = torch.tensor([[Vocabulary.bos_id, 0, 0], [Vocabulary.bos_id, 5, Vocabulary.eos_id]])
+    mu, logvar = model.encode(only_bos)  # <bos> alone is a sequence of length 1
+    assert mu.shape == (2, 8) and torch.isfinite(mu).all()
+
+
+def test_word_dropout_is_reproducible_and_drops_every_token_at_p_1(setup):
+    _, model, _ = setup
+    model.train()
+    inputs = torch.randint(4, 10, (50, 12))
+    inputs[:, 0] = Vocabulary.bos_id
+    inputs[:, 9:] = Vocabulary.pad_id
+    model.config.word_dropout = 0.4
+    a = model.word_dropout(inputs, generator=torch.Generator().manual_seed(5))
+    b = model.word_dropout(inputs, generator=torch.Generator().manual_seed(5))
+    expected = torch.rand(inputs.shape, generator=torch.Generator().manual_seed(5)) < 0.4
+    expected[:, 0] = False
+    expected[:, 9:] = False
+    assert torch.equal(a, b) and torch.equal(a == Vocabulary.mask_id, expected)
+    model.config.word_dropout = 1.0
+    every = model.word_dropout(inputs)
+    assert (every[:, 1:9] == Vocabulary.mask_id).all() and torch.equal(every[:, [0, 9, 10, 11]],
+                                                                       inputs[:, [0, 9, 10, 11]])
+
+
+def test_bucket_batches_defaults_aligned_tensors_and_length():
+    vocab = Vocabulary.build(MOLS)
+    tokens = vocab.encode_batch(MOLS * 900, max_len=30)  # 7,200 rows: more than one default bucket of 128 x 50
+    explicit = list(seqvae.bucket_batches(tokens, batch_size=128, seed=0, bucket=50))
+    default = list(seqvae.bucket_batches(tokens))
+    assert len(default) == len(explicit) == 57 and all(torch.equal(a, b) for a, b in zip(default, explicit,
+                                                                                         strict=True))
+    other_bucket = list(seqvae.bucket_batches(tokens, batch_size=128, seed=0, bucket=51))
+    assert not all(torch.equal(a, b) for a, b in zip(default, other_bucket, strict=True))
+    small = vocab.encode_batch(MOLS * 10 + MOLS[:1], max_len=30)  # 81 rows
+    assert len(seqvae.bucket_batches(small, batch_size=16)) == 6 == len(list(seqvae.bucket_batches(small, 16)))
+    y = torch.arange(81.0).unsqueeze(1).expand(81, 3)
+    for batch_tokens, batch_y in seqvae.bucket_batches(small, 16, aligned=(y,)):
+        rows = batch_y[:, 0].long()
+        assert torch.equal(batch_tokens, small[rows, : batch_tokens.shape[1]])
+    with pytest.raises(ValueError, match="81 rows"):
+        seqvae.bucket_batches(small, 16, aligned=(y[:80],))
+
+
+def test_bucket_batches_sort_each_bucket_stably_by_length():
+    """Replayed by hand: the same permutation from the seed, each bucket sorted by length with Python's stable
+    sort, cut into batches, the batches shuffled by the next permutation."""
+    vocab = Vocabulary.build(MOLS)
+    tokens = vocab.encode_batch(MOLS * 40, max_len=30)
+    lengths = (tokens != Vocabulary.pad_id).sum(1).tolist()
+    gen = torch.Generator().manual_seed(7)
+    order = torch.randperm(len(tokens), generator=gen).tolist()
+    span = 8 * 10
+    batches = []
+    for start in range(0, len(order), span):
+        chunk = sorted(order[start:start + span], key=lambda i: lengths[i])
+        batches += [chunk[i:i + 8] for i in range(0, len(chunk), 8)]
+    expected = [batches[b] for b in torch.randperm(len(batches), generator=gen).tolist()]
+    got = list(seqvae.bucket_batches(tokens, batch_size=8, seed=7, bucket=10))
+    assert len(got) == len(expected)
+    for idx, batch in zip(expected, got, strict=True):
+        assert torch.equal(batch, tokens[idx, : max(lengths[i] for i in idx)])
+
+
+def test_checkpoints_round_trip_in_the_training_scripts_format(setup, tmp_path):
+    """The format scripts/train_smiles_vae.py saves (float16 weights, config, vocabulary; a conditional model adds
+    its condition names and standardizer): load_checkpoint rebuilds the same model, in eval mode, float32."""
+    from dataclasses import asdict
+
+    from course_utils import cvae
+
+    vocab, model, tokens = setup
+    assert model.config_dict() == asdict(model.config) and model.config_dict()["latent_dim"] == 8
+    path = tmp_path / "m.pt"
+    torch.save({"config": model.config_dict(), "vocab": vocab.to_json(),
+                "state_dict": {k: v.half() for k, v in model.state_dict().items()}}, path)
+    loaded, loaded_vocab = seqvae.load_checkpoint(path)
+    assert type(loaded) is seqvae.SmilesVAE and not loaded.training and loaded_vocab == vocab
+    assert loaded.config == model.config
+    for name, value in model.state_dict().items():
+        assert loaded.state_dict()[name].dtype == torch.float32
+        torch.testing.assert_close(loaded.state_dict()[name], value.half().float())
+
+    cond = cvae.ConditionalSmilesVAE(model.config, 2, ["logp", "qed"], None)
+    torch.save({"config": cond.config_dict(), "vocab": vocab.to_json(),
+                "condition": {"names": ["logp", "qed"], "mean": [1.5, 0.6], "std": [2.0, 0.2]},
+                "state_dict": {k: v.half() for k, v in cond.state_dict().items()}}, path)
+    loaded, _ = seqvae.load_checkpoint(path, device="cpu")
+    assert isinstance(loaded, cvae.ConditionalSmilesVAE) and list(loaded.condition_names) == ["logp", "qed"]
+    torch.testing.assert_close(loaded.standardizer.mean, torch.tensor([1.5, 0.6]))
+    torch.testing.assert_close(loaded.standardizer.std, torch.tensor([2.0, 0.2]))
+
+
+def test_the_shipped_weights_load_with_their_grammar():
+    from course_utils import cvae, grammar
+
+    model, vocab = seqvae.load_pretrained()
+    assert vocab.kind == "kekule" and not model.training and model.device.type == "cpu"
+    assert isinstance(seqvae.default_grammar(vocab), grammar.SmilesGrammar)
+    assert seqvae.default_grammar(vocab).vocab is vocab
+    aromatic, aromatic_vocab = seqvae.load_pretrained("smiles_vae_aromatic")
+    assert aromatic_vocab.kind == "smiles" and seqvae.default_grammar(aromatic_vocab) is None
+    conditional, _ = seqvae.load_pretrained("smiles_cvae")
+    assert isinstance(conditional, cvae.ConditionalSmilesVAE)
+    with pytest.raises(FileNotFoundError, match="available: .*smiles_vae"):
+        seqvae.load_pretrained("no_such_model")
+
+
+def test_checkpoints_load_onto_the_device_asked_for_and_never_unpickle_code(setup, tmp_path):
+    """``device`` is honoured (PyTorch's "meta" device stands in for a GPU here: no data, a real device), and
+    a checkpoint holding an arbitrary Python object is refused (weights_only: loading runs no pickled code)."""
+    import pickle
+
+    vocab, model, _ = setup
+    path = tmp_path / "m.pt"
+    checkpoint = {"config": model.config_dict(), "vocab": vocab.to_json(),
+                  "state_dict": {k: v.half() for k, v in model.state_dict().items()}}
+    torch.save(checkpoint, path)
+    assert seqvae.load_checkpoint(path, device="meta")[0].device.type == "meta"
+    assert seqvae.load_checkpoint(path)[0].device.type == "cpu"
+    assert seqvae.load_pretrained(device="meta")[0].device.type == "meta"
+    torch.save({**checkpoint, "recipe": _NoGrammarVAE}, path)  # a class: unpickling it would import code
+    with pytest.raises(pickle.UnpicklingError):
+        seqvae.load_checkpoint(path)
