@@ -15,6 +15,8 @@ user who is not in the roster) as temporary Unix users, homes 700 as hub/README.
 
 Asserted: the exchange's permissions; the Formgrader only on the instructor's server; the gradebook's
 scores (solution: every automatically graded point, blank: 0, partial: all but the ELBO test's 3 points);
+the Formgrader, through its REST API as its pages use it, lists the lab with those scores and takes the
+instructor's hand grade and comment on A's reflection answer, which the gradebook then holds;
 the latest of A's two submissions is the one collected and graded, and A's feedback is for it; with the
 due date recorded in the gradebook (`nbgrader db assignment add LAB --duedate=...`) between B's submission
 and C's, C's submission is late and A's and B's are not; A cannot
@@ -136,6 +138,31 @@ class Student:
         body = answer.json()
         assert body.get("success", True), (self.name, action, body.get("value", body))
         return body
+
+
+class Formgrader:
+    """The instructor's Formgrader as their browser uses it: its REST API on their server, through the hub, with
+    their login cookie and the server's xsrf token (nbgrader checks it on every request)."""
+
+    def __init__(self, hub: Hub, name: str, session: requests.Session):
+        self.hub, self.name, self.session = hub, name, session
+        lab = session.get(f"{hub.url}/user/{name}/lab", timeout=120)
+        assert lab.status_code == 200, (name, lab.status_code)
+        self.xsrf = session.cookies.get("_xsrf", path=f"/user/{name}/") or session.cookies.get("_xsrf")
+        assert self.xsrf, f"{name}'s server set no _xsrf cookie"
+
+    def url(self, path: str) -> str:
+        return f"{self.hub.url}/user/{self.name}/formgrader/api/{path}"
+
+    def get(self, path: str, **params: object):
+        answer = self.session.get(self.url(path), params=params, headers={"X-XSRFToken": self.xsrf}, timeout=120)
+        assert answer.status_code == 200, (path, answer.status_code, answer.text[:500])
+        return answer.json()
+
+    def put(self, path: str, body: dict) -> dict:
+        answer = self.session.put(self.url(path), json=body, headers={"X-XSRFToken": self.xsrf}, timeout=120)
+        assert answer.status_code == 200, (path, answer.status_code, answer.text[:500])
+        return answer.json()
 
 
 def write_notebook(nb: nbformat.NotebookNode, path: Path, owner: str) -> None:
@@ -319,6 +346,36 @@ def test_one_term_of_lab01_through_the_hub(term_users, student_venv):  # noqa: F
             late = {s: gb.find_submission(LAB, s).total_seconds_late for s in students}
             assert late[a] == 0 and late[b] == 0 and late[c] > 0, late
         print(f"\nautograde of {len(students)} submissions (sandboxed, 2 jobs): {grading_s:.0f} s; scores {scores}")
+
+        # the Formgrader, as the instructor's browser drives it (its REST API, through the hub with their login
+        # cookie and their server's xsrf token): the lab's three submissions with the scores above, then A's
+        # reflection answer graded by hand (2 points and a comment) and C's left waiting; the gradebook agrees
+        fg = Formgrader(hub, instructor, sessions[instructor])
+        listed = fg.get("assignments")
+        lab_row = next((x for x in listed if x.get("name") == LAB), None)
+        assert lab_row, f"the Formgrader does not list {LAB}: {listed}"
+        assert lab_row["num_submissions"] == 3, lab_row
+        rows = {r["student"]: r for r in fg.get(f"submitted_notebooks/{LAB}/{LAB}")}
+        # A's and C's reflection answers wait for a person; B's is the release's blank, which nbgrader scores 0 itself
+        assert {s: rows[s]["needs_manual_grade"] for s in students} == {a: True, b: False, c: True}, rows
+        assert {s: rows[s]["score"] for s in students} == expected, rows
+        grades = fg.get("grades", submission_id=rows[a]["id"])
+        waiting = [g for g in grades if g["needs_manual_grade"]]
+        assert [g["max_score"] for g in waiting] == [2.0], waiting  # the reflection question only
+        graded_by_hand = fg.put(f"grade/{waiting[0]['id']}", {"manual_score": 2})
+        assert graded_by_hand["manual_score"] == 2 and not graded_by_hand["needs_manual_grade"], graded_by_hand
+        comment = next(c for c in fg.get("comments", submission_id=rows[a]["id"]) if c["name"] == waiting[0]["name"])
+        fg.put(f"comment/{comment['id']}", {"manual_comment": "A clear account of the trade-off."})
+        rows = {r["student"]: r for r in fg.get(f"submitted_notebooks/{LAB}/{LAB}")}
+        assert rows[a]["score"] == total + 2 and not rows[a]["needs_manual_grade"] and rows[c]["needs_manual_grade"]
+        with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id=COURSE_ID) as gb:
+            a_grades = [g for nb in gb.find_submission(LAB, a).notebooks for g in nb.grades]
+            assert [(g.name, g.manual_score) for g in a_grades if g.manual_score is not None] == [
+                (waiting[0]["name"], 2.0)]
+            assert gb.find_submission(LAB, a).score == total + 2 and gb.find_submission(LAB, c).needs_manual_grade
+            assert [c.manual_comment for nb in gb.find_submission(LAB, a).notebooks for c in nb.comments
+                    if c.manual_comment] == ["A clear account of the trade-off."]
+        assert tabs[a].session.get(fg.url("assignments"), timeout=60).status_code == 403  # not A's server
 
         # each student fetches their own feedback through the API: A's is for the latest submission
         for s in students:
