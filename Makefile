@@ -146,18 +146,28 @@ test-book: book ## open every page of the built book in headless Chromium: no er
 # A class on JupyterHub (hub/, hub/README.md): JupyterHub from PyPI (the `hub` extra) and its proxy,
 # configurable-http-proxy, from the npm registry into .venv/hub-vendor (Node.js from the system).
 # hub/test_hub.py starts a real hub with hub/jupyterhub_config.py; it needs root (it makes Unix users).
+# The Kubernetes deployment's exchange (hub/k8s/, hub/test_ngshare.py): ngshare, a hub service, in a virtual
+# environment of its own (.venv/hub-vendor/ngshare) as its own image runs it, with SQLAlchemy 1.4 (ngshare 0.6.0
+# with SQLAlchemy 2 answers "released" and stores nothing); its nbgrader client ngshare_exchange in .venv without
+# its dependencies (it pins jupyter-core < 4.11.2, which nbgrader 0.9 cannot use; it needs only requests and
+# rapidfuzz, both in the hub extra). hub/k8s/Dockerfile installs the same versions the same way.
 CHP_VERSION ?= 5.3.0
+NGSHARE_VERSION ?= 0.6.0
+NGSHARE_EXCHANGE_VERSION ?= 0.5.3
 HUB_STAMP := $(VENV)/.installed-hub
 
 $(HUB_STAMP): $(STAMP) pyproject.toml
+	@test -x $(VENV)/hub-vendor/ngshare/bin/python || $(BIN)/python -m venv $(VENV)/hub-vendor/ngshare
+	$(VENV)/hub-vendor/ngshare/bin/python -m pip install --quiet "ngshare==$(NGSHARE_VERSION)" "SQLAlchemy>=1.4,<2"
+	$(BIN)/python -m pip install --quiet --no-deps "ngshare_exchange==$(NGSHARE_EXCHANGE_VERSION)"
 	$(call extra_and_npm,hub,hub-vendor,configurable-http-proxy@$(CHP_VERSION),make hub-setup)
 
-hub-setup: $(HUB_STAMP) ## install JupyterHub (pip) and configurable-http-proxy (npm, into .venv/hub-vendor)
+hub-setup: $(HUB_STAMP) ## install JupyterHub (pip), configurable-http-proxy (npm, into .venv/hub-vendor) and ngshare
 
 test-hub: hub-setup ## as root: a real JupyterHub on 127.0.0.1 with temporary Unix users: logins, roster, spawns, isolation; one term of lab 01 through nbgrader's exchange
 	@bash scripts/install_chromium.sh
 	@$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/python -m pip install --quiet "playwright>=1.50,<2"
-	$(BIN)/python -m pytest -n 0 hub/test_hub.py hub/test_exchange.py hub/test_browser.py hub/test_k8s_files.py $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 0 hub/test_hub.py hub/test_exchange.py hub/test_browser.py hub/test_ngshare.py hub/test_k8s_files.py $(PYTEST_ARGS)
 
 clean: ## remove caches (keeps .venv)
 	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +

@@ -41,8 +41,9 @@ def test_workflow_has_a_cpu_job_running_make_test_and_a_gpu_job_running_make_tes
 def test_ci_run_and_readme_use_the_same_test_command():
     commands = [line.strip() for line in (gs.ROOT / ".ci" / "run").read_text().splitlines()
                 if line.strip() and not line.lstrip().startswith("#")]
-    assert commands[-2:] == ["make test", "make test-book"], (
-        f".ci/run must end with the README's test command, then the book's browser check; it runs {commands}")
+    assert commands[-3:] == ["make test", "make test-book", "make test-hub"], (
+        f".ci/run must end with the README's test command, then the book's browser check, then the class on a "
+        f"real JupyterHub; it runs {commands}")
     assert "make test" in (gs.ROOT / "README.md").read_text()
 
 

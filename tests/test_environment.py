@@ -60,6 +60,7 @@ def test_makefile_pins_cpu_torch_and_ci_calls_the_readme_test_command():
     assert "scripts/install_torch.py" in makefile, "make setup installs PyTorch through scripts/install_torch.py"
     assert 'VERSION = "2.13.0"' in (ROOT / "scripts" / "install_torch.py").read_text(), "PyTorch is pinned"
     ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()
-    assert ci[-2:] == ["make test", "make test-book"], "CI runs the README's test command, then the book's check"
+    assert ci[-3:] == ["make test", "make test-book", "make test-hub"], (
+        "CI runs the README's test command, then the book's check, then the hub's")
     readme = (ROOT / "README.md").read_text()
     assert "make lab" in readme and "make test" in readme
