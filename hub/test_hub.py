@@ -198,6 +198,9 @@ def _exists(name: str) -> bool:
 
 
 class Hub:
+    config = CONFIG  # the hub's configuration file
+    ready_path = "/hub/api/"  # answers 200 once the hub (and what it waits for) is up
+
     def __init__(self, workdir: Path, roster: dict[str, str], venv: Path, **env):
         self.workdir = workdir
         self.state = workdir / "state"
@@ -223,7 +226,7 @@ class Hub:
 
     def start(self) -> subprocess.Popen:
         with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen([str(JUPYTERHUB), "-f", str(CONFIG)], cwd=self.workdir, env=self.env,
+            self.proc = subprocess.Popen([str(JUPYTERHUB), "-f", str(self.config)], cwd=self.workdir, env=self.env,
                                          stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         return self.proc
 
@@ -237,7 +240,7 @@ class Hub:
                 raise AssertionError(f"jupyterhub exited ({self.proc.returncode}) before it answered:\n"
                                      + self.log_tail())
             try:
-                if requests.get(f"{self.url}/hub/api/", timeout=5).status_code == 200:
+                if requests.get(f"{self.url}{self.ready_path}", timeout=5).status_code == 200:
                     return
             except requests.ConnectionError:
                 pass
